@@ -1,0 +1,3 @@
+from spip.cli import main
+
+main()

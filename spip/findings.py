@@ -1,0 +1,42 @@
+"""What a check reports: a finding, with a severity the gate acts on."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Severity(enum.IntEnum):
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing a check found about one planned distribution.
+
+    ``message`` is for a person (what was found, why it matters, what to do);
+    ``evidence`` holds the data the finding rests on, for the findings JSON.
+    """
+
+    check: str
+    severity: Severity
+    package: str
+    version: str | None
+    message: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "check": self.check,
+            "severity": self.severity.name,
+            "package": self.package,
+            "version": self.version,
+            "message": self.message,
+            "evidence": self.evidence,
+        }

@@ -1,0 +1,96 @@
+"""The network settings pip would use (proxy, certificates, timeout), so spip's
+own requests go the same way as pip's and give up as soon as pip would.
+
+Precedence as in pip: command line > ``PIP_*`` environment > pip's config files.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+PIP_DEFAULT_TIMEOUT = 15.0
+
+
+@dataclass(frozen=True)
+class NetSettings:
+    proxy: str | None = None
+    cert: str | None = None
+    client_cert: str | None = None
+    timeout: float = PIP_DEFAULT_TIMEOUT
+
+
+def _pip_config_files(environ: Mapping[str, str], prefix: str | None) -> list[Path]:
+    """pip's config files, lowest priority first (global, user, site)."""
+    if environ.get("PIP_CONFIG_FILE") == os.devnull:
+        return []
+    files: list[Path] = []
+    if sys.platform == "win32":
+        files.append(Path(os.environ.get("PROGRAMDATA", "C:\\ProgramData")) / "pip" / "pip.ini")
+        appdata = Path(environ.get("APPDATA", Path.home() / "AppData" / "Roaming"))
+        files += [Path.home() / "pip" / "pip.ini", appdata / "pip" / "pip.ini"]
+        name = "pip.ini"
+    else:
+        xdg_dirs = environ.get("XDG_CONFIG_DIRS", "/etc/xdg").split(":")
+        files += [Path(d) / "pip" / "pip.conf" for d in xdg_dirs] + [Path("/etc/pip.conf")]
+        xdg_home = Path(environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+        files += [Path.home() / ".pip" / "pip.conf", xdg_home / "pip" / "pip.conf"]
+        if sys.platform == "darwin":
+            files.append(Path.home() / "Library" / "Application Support" / "pip" / "pip.conf")
+        name = "pip.conf"
+    if environ.get("PIP_CONFIG_FILE"):
+        files.append(Path(environ["PIP_CONFIG_FILE"]))
+    if prefix:
+        files.append(Path(prefix) / name)
+    return files
+
+
+def _from_files(environ: Mapping[str, str], prefix: str | None) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for path in _pip_config_files(environ, prefix):
+        parser = configparser.RawConfigParser()
+        try:
+            parser.read(path, encoding="utf-8")
+        except (OSError, configparser.Error, UnicodeDecodeError):
+            continue  # pip itself reports a broken config file when it runs
+        for section in ("global", "install"):
+            if parser.has_section(section):
+                values.update({k.replace("_", "-"): v for k, v in parser.items(section)})
+    return values
+
+
+def net_settings(
+    pip_options: Mapping[str, Sequence[str]],
+    environ: Mapping[str, str] | None = None,
+    prefix: str | None = None,
+) -> NetSettings:
+    """Merge pip's network options.
+
+    ``pip_options`` maps long option names (``proxy``, ``cert``, ``client-cert``,
+    ``timeout``) to the values given on the command line;
+    ``prefix`` is the target environment, whose ``pip.conf`` pip also reads.
+    """
+    environ = os.environ if environ is None else environ
+    merged = _from_files(environ, prefix)
+    for key in ("proxy", "cert", "client-cert", "timeout", "default-timeout"):
+        var = "PIP_" + key.upper().replace("-", "_")
+        if environ.get(var):
+            merged[key] = environ[var]
+    for key, values in pip_options.items():
+        if values:
+            merged[key] = values[-1]
+    timeout_text = merged.get("timeout") or merged.get("default-timeout")
+    try:
+        timeout = float(timeout_text) if timeout_text else PIP_DEFAULT_TIMEOUT
+    except ValueError:
+        timeout = PIP_DEFAULT_TIMEOUT
+    return NetSettings(
+        proxy=merged.get("proxy") or None,
+        cert=merged.get("cert") or None,
+        client_cert=merged.get("client-cert") or None,
+        timeout=timeout,
+    )
