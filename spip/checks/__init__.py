@@ -5,7 +5,20 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from spip.checks import direct_url
+from spip.checks import (
+    direct_url,
+    email_drift,
+    empty_description,
+    fresh_release,
+    pth_file,
+    release_diff,
+    repo_mismatch,
+    suspicious_url,
+    typosquat,
+    vulnerability,
+    yanked,
+    zero_version,
+)
 from spip.checks.base import Check, CheckContext, CheckDataUnavailable
 from spip.findings import Finding, Severity
 
@@ -14,7 +27,18 @@ if TYPE_CHECKING:
 
 # One line per check; each module implements spip.checks.base.Check.
 CHECKS: tuple[Check, ...] = (
+    typosquat,
     direct_url,
+    pth_file,
+    release_diff,
+    fresh_release,
+    yanked,
+    vulnerability,
+    zero_version,
+    empty_description,
+    suspicious_url,
+    repo_mismatch,
+    email_drift,
 )
 
 UNVERIFIED = "unverified"

@@ -1,0 +1,22 @@
+# spip's tasks. `make install` then `make test` is all a new contributor needs.
+PYTHON ?= python3
+PYTEST_WORKERS ?= auto
+
+.PHONY: install test test-live bench bench-live lint format hotlist eval-typosquat
+
+install:
+	$(PYTHON) -m pip install -e '.[dev]'
+
+test:
+	$(PYTHON) -m pytest -n $(PYTEST_WORKERS) -m "not live" -q
+
+test-live:
+	$(PYTHON) -m pytest -m live -q -p no:cacheprovider
+
+lint:
+	$(PYTHON) -m ruff check spip tests hotlist benchmarks noxfile.py
+	$(PYTHON) -m ruff format --check spip tests hotlist benchmarks noxfile.py
+
+format:
+	$(PYTHON) -m ruff format spip tests hotlist benchmarks noxfile.py
+	$(PYTHON) -m ruff check --fix spip tests hotlist benchmarks noxfile.py

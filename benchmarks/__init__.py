@@ -1,0 +1,1 @@
+"""spip's benchmarks: ``make bench`` (``python -m benchmarks.bench``)."""

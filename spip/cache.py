@@ -1,0 +1,77 @@
+"""spip's HTTP/metadata cache: one small JSON file per key under the cache directory.
+
+Entries are written atomically (temporary file + ``os.replace``), so a run
+killed half-way or two runs at once never leave half an entry; an entry that
+cannot be read for any reason is a miss, never an error. The cache is an
+optimisation only: a full disk or a read-only directory just means no caching.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# Bump when the shape of what the client stores changes: old entries are then ignored.
+FORMAT = "http-v1"
+
+
+@dataclass(frozen=True)
+class Entry:
+    data: Any
+    stored: float
+    etag: str | None = None
+
+    @property
+    def age(self) -> float:
+        """Seconds since the entry was stored (negative clock jumps count as fresh)."""
+        return max(0.0, time.time() - self.stored)
+
+
+class Cache:
+    """Key -> JSON value store; ``Cache(None)`` caches nothing."""
+
+    def __init__(self, directory: Path | None) -> None:
+        self.directory = directory / FORMAT if directory is not None else None
+
+    def _path(self, key: str) -> Path | None:
+        if self.directory is None:
+            return None
+        return self.directory / (hashlib.sha256(key.encode()).hexdigest()[:40] + ".json")
+
+    def get(self, key: str) -> Entry | None:
+        path = self._path(key)
+        if path is None:
+            return None
+        try:
+            raw = json.loads(path.read_bytes())
+            if raw.get("key") != key:
+                return None
+            return Entry(raw["data"], float(raw["stored"]), raw.get("etag"))
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            return None
+
+    def put(self, key: str, data: Any, etag: str | None = None) -> None:
+        path = self._path(key)
+        if path is None:
+            return
+        record = {"key": key, "stored": time.time(), "etag": etag, "data": data}
+        tmp = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(
+                "wb", dir=path.parent, suffix=".tmp", delete=False
+            ) as fh:
+                tmp = fh.name
+                fh.write(json.dumps(record, separators=(",", ":")).encode())
+            os.replace(tmp, path)
+        except (OSError, TypeError, ValueError):
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)

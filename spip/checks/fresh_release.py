@@ -1,0 +1,70 @@
+"""``fresh-release``: the file pip selected was uploaded only hours ago.
+
+Hijacked accounts and malicious uploads do their damage in the first hours,
+before anyone has noticed and the index has taken the release down; waiting a
+day or two is the cheapest defence there is. The threshold is
+``fresh-release-hours`` (default 48; 0 turns the check off).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+from spip.checks.base import CheckDataUnavailable
+from spip.findings import Finding, Severity
+from spip.sanitize import neutralise
+
+if TYPE_CHECKING:
+    from spip.checks.base import CheckContext
+    from spip.report import PlannedDist
+
+ID = "fresh-release"
+
+
+def describe_age(seconds: float) -> str:
+    """``"40 minutes"``, ``"3 hours"``, ``"2 days"``."""
+    minutes = max(0, int(seconds // 60))
+    if minutes >= 2 * 1440:
+        count, unit = minutes // 1440, "day"
+    elif minutes >= 60:
+        count, unit = minutes // 60, "hour"
+    else:
+        count, unit = minutes, "minute"
+    return f"{count} {unit}{'' if count == 1 else 's'}"
+
+
+async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
+    threshold = ctx.config.fresh_release_hours
+    if dist.source != "index" or threshold <= 0:
+        return []
+    release = await ctx.pypi.release(dist.name, dist.version, dist.sha256)
+    selected = release.file(dist.sha256, dist.filename)
+    uploaded = selected.uploaded if selected else None
+    if uploaded is None:
+        raise CheckDataUnavailable(
+            neutralise(f"the index gives no upload time for {dist.filename or dist.version}")
+        )
+    age = (datetime.now(timezone.utc) - uploaded).total_seconds()
+    if age >= threshold * 3600:
+        return []
+    version = neutralise(dist.version)
+    return [
+        Finding(
+            check=ID,
+            severity=Severity.MEDIUM,
+            package=dist.name,
+            version=dist.version,
+            message=(
+                f"{version} was uploaded {describe_age(age)} ago; new releases are when hijacked "
+                "accounts strike — wait a day or pin the previous version unless you expected "
+                "this release."
+            ),
+            evidence={
+                "filename": selected.filename if selected else None,
+                "uploaded": uploaded.isoformat(),
+                "age_hours": round(max(age, 0) / 3600, 1),
+                "threshold_hours": threshold,
+            },
+        )
+    ]

@@ -1,0 +1,443 @@
+"""``typosquat``: a name made to be mistaken for a popular project's.
+
+The detector compares a name with the popular-names list (``spip.hotlist``) through
+indexes built once per process (about 0.1 s), so a name costs some tens of
+microseconds: the names without separators, with their words reordered, with
+look-alike characters folded, with their letters sorted, with a common affix removed;
+one-edit neighbours through a deletion index (short names) or two half-name keys;
+two-edit neighbours of long names through buckets of first, last and end letters.
+
+MEDIUM is what a typo or a squatter makes of a popular name: swapped neighbouring
+letters, a look-alike character, a neighbouring key, a doubled, dropped or added
+letter inside a word, separator and word-order games. The more popular the name, the
+looser the likeness that counts, and one edit at a word's edge counts only for the
+most downloaded names, because that is how legitimate projects are named too
+(``torch``/``torchx``, ``fastapi``/``fastai``, ``pyyaml``/``pyyml``). The rest (a common
+affix, a plural, a version digit, two edits to a long name) is LOW. Thresholds are
+set on ``hotlist/eval`` (``make eval-typosquat``).
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import jellyfish
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from spip import hotlist
+from spip.findings import Finding, Severity
+from spip.sanitize import neutralise
+
+if TYPE_CHECKING:
+    from spip.checks.base import CheckContext
+    from spip.config import Config
+    from spip.report import PlannedDist
+
+ID = "typosquat"
+
+# Download ranks: the most downloaded names, the top, the part of the list that counts.
+VERY_TOP, TOP, LISTED = 100, 1000, 5000
+MIN_LENGTH = 5  # letters (separators not counted) of a name one edit may imitate
+# Adding, changing or dropping a letter of a shorter word makes other real words too.
+_MEDIUM_MIN_LENGTH = {"added": 6, "substitution": 6, "dropped": 8}
+LONG = 8  # letters of a name two edits may imitate
+_SHORT = 7  # names up to this long are indexed by their deletions, longer ones by halves
+
+# Where an edit is in its word (an index into the rank limits below).
+INSIDE, END, START = 0, 1, 2
+# kind: what it is (for messages), and the rank up to which it is MEDIUM when inside
+# a word, at its end, at its start (0: never).
+_KINDS: dict[str, tuple[str, tuple[int, int, int]]] = {
+    "lookalike": ("a look-alike character", (LISTED, LISTED, TOP)),
+    "transposition": ("two letters swapped", (LISTED, LISTED, 0)),
+    "doubled": ("a letter doubled or undoubled", (TOP, TOP, 0)),
+    "fat-finger": ("a neighbouring key added", (TOP, 0, 0)),
+    "dropped": ("a letter dropped", (TOP, VERY_TOP, 0)),
+    "keyboard": ("a neighbouring key typed", (VERY_TOP, VERY_TOP, VERY_TOP)),
+    "substitution": ("one letter changed", (VERY_TOP, VERY_TOP, 0)),
+    "added": ("a letter added", (VERY_TOP, 0, 0)),
+    "separator": ("the same words with other separators", (VERY_TOP,) * 3),
+    "word-order": ("the same words in another order", (VERY_TOP,) * 3),
+    "digit": ("a version digit added, dropped or changed", (0, 0, 0)),
+    "plural": ("a plural or singular form", (0, 0, 0)),
+    "affix": ("a common affix added or dropped", (0, 0, 0)),
+    "extension": ("letters added to a short name", (0, 0, 0)),
+    "shuffled": ("the same letters shuffled", (0, 0, 0)),
+    "repeated": ("a letter repeated", (0, 0, 0)),
+    "two-edits": ("two letters changed", (0, 0, 0)),
+}
+KINDS = tuple(_KINDS)
+# Past these ranks a likeness is too common to report at all (other kinds: LISTED).
+_STRONG = ("lookalike", "transposition", "doubled")  # any rank
+_LOW_MAX_RANK = {"extension": TOP, "two-edits": TOP}
+
+_ROWS = ("1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm")
+_ROW_OFFSETS = (0.0, 0.5, 0.75, 1.25)
+_KEYS = {ch: (r, c + _ROW_OFFSETS[r]) for r, row in enumerate(_ROWS) for c, ch in enumerate(row)}
+# Characters that look alike in a terminal or a browser's address bar.
+_LOOKALIKES = {frozenset(p) for p in ("l1", "li", "1i", "o0", "uv", "gq", "s5", "e3", "a4")}
+# Sequences folded to one character to compare the "skeletons" of two names.
+_SKELETON = (("rn", "m"), ("vv", "w"), ("cl", "d"), ("0", "o"), ("1", "l"), ("i", "l"))
+# Affixes people add to a popular name for their own project, and squatters to theirs.
+_CORE = re.compile(
+    r"(?:python3|python|py3|py)?(?P<core>[a-z0-9]{3,}?)"
+    r"(?:python3|python|py3|py|lib|dev|sdk|utils|tools|api)?[0-9]*"
+)
+_RUNS = re.compile(r"(.)\1{2,}")
+
+
+@dataclass(frozen=True)
+class Lookalike:
+    """A name that looks like a popular one: what it imitates, how, and how surely."""
+
+    name: str
+    target: str
+    rank: int  # the target's download rank; hotlist.EXTRA_RANK for ``hotlist-extra`` names
+    kind: str  # one of KINDS
+    severity: Severity
+
+    @property
+    def how(self) -> str:
+        return _KINDS[self.kind][0]
+
+
+def _squash(name: str) -> str:
+    return name.replace("-", "")
+
+
+def _stem(word: str) -> str:
+    """``word`` without a trailing version number (``boto3``: ``boto``)."""
+    return word.rstrip("0123456789") or word
+
+
+def _skeleton(word: str) -> str:
+    for seq, char in _SKELETON:
+        word = word.replace(seq, char)
+    return word
+
+
+def _core(word: str) -> str:
+    """``word`` without a common prefix, suffix and version (``pyjwt``: ``jwt``)."""
+    match = _CORE.fullmatch(word)
+    return match.group("core") if match else word
+
+
+def _deletions(word: str) -> list[str]:
+    return [word[:i] + word[i + 1 :] for i in range(len(word))]
+
+
+def _half_keys(word: str, size: int) -> tuple[tuple[int, str], tuple[int, str]]:
+    """Keys of a word of ``size`` (5 or more) letters: one edit leaves one of them intact.
+
+    An edit from letter ``k`` on leaves the start intact, one before it the end from
+    letter ``k + 2`` (a swap spans two letters). A word one letter longer or shorter
+    than ``size`` looked up with these keys finds its neighbours of that size.
+    """
+    k = size // 2 - 1
+    return (size, word[:k]), (-size, word[len(word) - (size - k - 2) :])
+
+
+def _two_edit_keys(word: str, size: int) -> tuple[tuple[int, str], ...]:
+    """Keys of a long word of ``size`` letters; two edits rarely change all three."""
+    return (size, word[:3]), (-size, word[-3:]), (0, f"{size}{word[0]}{word[-1]}")
+
+
+def _neighbours(a: str, b: str) -> bool:
+    pa, pb = _KEYS.get(a), _KEYS.get(b)
+    return pa is not None and pb is not None and abs(pa[0] - pb[0]) <= 1 and abs(pa[1] - pb[1]) <= 1
+
+
+def _one_edit(name: str, target: str) -> tuple[str, int]:
+    """The kind of the one edit that makes ``name`` of ``target``, and its index."""
+    if len(name) == len(target):
+        i = next(i for i, (a, b) in enumerate(zip(name, target, strict=True)) if a != b)
+        if name[i + 1 : i + 2] == target[i] and target[i + 1 : i + 2] == name[i]:
+            return "transposition", i
+        old, new = target[i], name[i]
+        if old.isdigit() and new.isdigit():
+            return "digit", i
+        if frozenset((old, new)) in _LOOKALIKES:
+            return "lookalike", i
+        return ("keyboard" if _neighbours(old, new) else "substitution"), i
+    longer, shorter = (name, target) if len(name) > len(target) else (target, name)
+    i = next(
+        (i for i, (a, b) in enumerate(zip(shorter, longer[:-1], strict=True)) if a != b),
+        len(shorter),
+    )
+    char, before, after = longer[i], longer[i - 1 : i], longer[i + 1 : i + 2]
+    if char.isdigit():
+        return "digit", i
+    if char == "s" and i == len(shorter):
+        return "plural", i
+    if char in (before, after):
+        return "doubled", i
+    if longer is target:
+        return "dropped", i
+    return ("fat-finger" if _neighbours(char, before) or _neighbours(char, after) else "added"), i
+
+
+def _where(text: str, i: int, span: int) -> int:
+    """Where ``text[i:i+span]`` is in its word: INSIDE, at its END or START.
+
+    A ``py`` prefix belongs to a word's start (``pyathena``/``pythena``).
+    """
+    start = text.rfind("-", 0, i) + 1
+    end = text.find("-", i)
+    end = len(text) if end < 0 else end
+    if text.startswith("py", start) and end - start > 4:
+        start += 2
+    if i <= start:
+        return START
+    return END if i + span >= end else INSIDE
+
+
+def _append(table: dict, key: object, name: str) -> None:
+    bucket = table.get(key)
+    if bucket is None:
+        table[key] = [name]
+    else:
+        bucket.append(name)
+
+
+class Detector:
+    """Finds the popular name a name imitates, with indexes built once over the list."""
+
+    def __init__(self, ranks: dict[str, int]) -> None:
+        self.ranks = ranks
+        self._exact: dict[str, str] = {}
+        self._reordered: dict[str, str] = {}
+        self._skeletons: dict[str, str] = {}
+        self._cores: dict[str, str] = {}
+        self._sorted: dict[str, str] = {}
+        self._deleted: dict[str, list[str]] = {}
+        self._halves: dict[tuple[int, str], list[str]] = {}
+        self._long: dict[tuple[int, str], list[str]] = {}
+        for name in sorted(ranks, key=ranks.__getitem__):  # most popular first
+            self._add(name)
+
+    def _add(self, name: str) -> None:
+        word = _squash(name)
+        self._exact.setdefault(word, name)
+        self._skeletons.setdefault(_skeleton(word), name)
+        self._cores.setdefault(_core(word), name)
+        words = name.split("-")
+        if 1 < len(words) <= 3:
+            for order in itertools.permutations(words):
+                self._reordered.setdefault("".join(order), name)
+        if len(word) >= 6:
+            self._sorted.setdefault("".join(sorted(word)), name)
+        stem = _stem(word)
+        for form in {word, stem}:
+            if len(form) > _SHORT:
+                for key in _half_keys(form, len(form)):
+                    _append(self._halves, key, name)
+            elif len(form) >= MIN_LENGTH:
+                for key in {form, *_deletions(form)}:
+                    _append(self._deleted, key, name)
+        if len(stem) >= LONG and self.ranks[name] <= _LOW_MAX_RANK["two-edits"]:
+            for key in _two_edit_keys(stem, len(stem)):
+                _append(self._long, key, name)
+
+    def lookalike(self, name: str) -> Lookalike | None:
+        """The popular project ``name`` imitates, or None (always None for a popular name)."""
+        name = canonicalize_name(name)
+        if name in self.ranks:
+            return None
+        word = _squash(name)
+        found = self._one_edit_matches(name, word) + self._rewritten_matches(name, word)
+        if not found:
+            found = self._loose_matches(name, word)
+        return min(found, key=lambda m: (-m.severity, m.rank, KINDS.index(m.kind)), default=None)
+
+    def _match(self, name: str, target: str, kind: str, where: int = INSIDE) -> list[Lookalike]:
+        """The finding for one likeness, as a list: empty when too loose to report."""
+        rank = self.ranks[target]
+        length = len(_squash(target))
+        if rank > _LOW_MAX_RANK.get(kind, rank if kind in _STRONG else LISTED) or length < 3:
+            return []
+        medium = rank <= _KINDS[kind][1][where] and length >= _MEDIUM_MIN_LENGTH.get(kind, 0)
+        return [Lookalike(name, target, rank, kind, Severity.MEDIUM if medium else Severity.LOW)]
+
+    def _one_edit_matches(self, name: str, word: str) -> list[Lookalike]:
+        found = []
+        for target, from_stem in self._near(word):
+            if from_stem:
+                found += self._match(name, target, "two-edits")
+            else:
+                found += self._classified(name, target)
+        return found
+
+    def _near(self, word: str) -> list[tuple[str, bool]]:
+        """Names one edit from ``word``, and whether from their stem (``urllb``: ``urllib3``)."""
+        candidates: set[str] = set()
+        if len(word) <= _SHORT + 1:
+            for key in (word, *_deletions(word)):
+                candidates.update(self._deleted.get(key, ()))
+        for size in range(max(len(word) - 1, _SHORT + 1), len(word) + 2):
+            for key in _half_keys(word, size):
+                candidates.update(self._halves.get(key, ()))
+        near = []
+        for target in candidates:
+            other = _squash(target)
+            if jellyfish.damerau_levenshtein_distance(word, other) == 1:
+                near.append((target, False))
+            elif jellyfish.damerau_levenshtein_distance(word, _stem(other)) == 1:
+                near.append((target, True))
+        return near
+
+    def _classified(self, name: str, target: str) -> list[Lookalike]:
+        """The finding for a name one edit from ``target`` once separators are removed."""
+        if jellyfish.damerau_levenshtein_distance(name, target) == 1:
+            kind, i = _one_edit(name, target)
+            longer = max(name, target, key=len)
+            if "-" not in (longer[i], name[i : i + 1], target[i : i + 1]):
+                span = 2 if kind == "transposition" else 1
+                return self._match(name, target, kind, _where(longer, i, span))
+        kind, _ = _one_edit(_squash(name), _squash(target))
+        return self._match(name, target, kind, START)  # separators moved too: a word's edge
+
+    def _rewritten_matches(self, name: str, word: str) -> list[Lookalike]:
+        """Names ``word`` equals once separators, word order, look-alikes or affixes go."""
+        found = []
+        for target, kind in (
+            (self._exact.get(word), "separator"),
+            (self._reordered.get(word), "word-order"),
+            (self._skeletons.get(_skeleton(word)), "lookalike"),
+            (self._cores.get(_core(word)), "affix"),
+            (self._exact.get(_core(word)), "affix"),
+        ):
+            if target and (kind == "separator" or _squash(target) != word):
+                found += self._match(name, target, kind)
+        return found
+
+    def _loose_matches(self, name: str, word: str) -> list[Lookalike]:
+        """Repeated letters, letters added to a short name, shuffled letters, two edits."""
+        found = []
+        for collapsed in {_RUNS.sub(r"\1", word), _RUNS.sub(r"\1\1", word)} - {word}:
+            same = self._exact.get(collapsed)
+            near = [target for target, _ in self._near(collapsed)]
+            for target in [same] * bool(same) + near:
+                found += self._match(name, target, "repeated")
+        for target in (self._exact.get(word[:-2]), self._exact.get(word[2:])):
+            if target and len(_squash(target)) <= MIN_LENGTH:
+                found += self._match(name, target, "extension")
+        target = self._sorted.get("".join(sorted(word)))
+        if target and len(word) >= 6:
+            found += self._match(name, target, "shuffled")
+        stem = _stem(word)
+        candidates: set[str] = set()
+        for size in range(len(stem) - 2, len(stem) + 3) if len(stem) >= LONG - 2 else ():
+            for key in _two_edit_keys(stem, size):
+                candidates.update(self._long.get(key, ()))
+        for target in candidates:
+            if jellyfish.damerau_levenshtein_distance(stem, _stem(_squash(target))) <= 2:
+                found += self._match(name, target, "two-edits")
+        return found
+
+
+@functools.cache
+def detector(extra: tuple[str, ...] = ()) -> Detector:
+    """The detector over the shipped list plus the user's ``hotlist-extra`` names."""
+    return Detector(dict(hotlist.load().with_extra(extra).ranks))
+
+
+def lookalike(name: str, extra: Iterable[str] = ()) -> Lookalike | None:
+    """The popular project ``name`` looks like, or None; ``extra``: more popular names.
+
+    For bulk screening too: the first call that needs the indexes builds them.
+    """
+    extra = tuple(sorted({canonicalize_name(n) for n in extra if n.strip()}))
+    normal = canonicalize_name(name)
+    if hotlist.load().rank(normal) is not None or normal in extra:
+        return None
+    return detector(extra).lookalike(normal)
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _finding(found: Lookalike, version: str | None, required_by: list[str] | None) -> Finding:
+    """``required_by``: the projects of the plan that depend on it; None if asked for."""
+    name, target = neutralise(found.name), found.target
+    if found.rank == hotlist.EXTRA_RANK:
+        standing = "on your hotlist-extra list"
+    else:
+        standing = f"the {_ordinal(found.rank)} most downloaded project"
+    likeness = f"`{name}` looks like `{target}` ({standing}; {found.how})"
+    allow = f"add `{name}:{ID}` to the `allow` setting"
+    if required_by is None:
+        message = (
+            f"{likeness}; did you mean {target}? If so, install {target} instead; "
+            f"if {name} is what you want, check who publishes it, then {allow}."
+        )
+    else:
+        parents = ", ".join(neutralise(p) for p in required_by) or "a package of the plan"
+        message = (
+            f"{likeness} and is a dependency of {parents}, a known way to slip in a "
+            f"squatted package: check why before installing; once reviewed, {allow}."
+        )
+    return Finding(
+        check=ID,
+        severity=found.severity,
+        package=found.name,
+        version=version,
+        message=message,
+        evidence={
+            "target": target,
+            "rank": found.rank,
+            "kind": found.kind,
+            "hotlist_snapshot": hotlist.snapshot_date(),
+        },
+    )
+
+
+def _name_of(text: str) -> str | None:
+    try:
+        return canonicalize_name(Requirement(text).name)
+    except InvalidRequirement:
+        return None
+
+
+def screen_names(names: Iterable[str], config: Config) -> list[Finding]:
+    """Findings on the names the user asked for, before pip resolves anything (no network).
+
+    ``names``: project names or requirement strings (``requests[socks]>=2``); anything
+    else (paths, URLs) is skipped. ``config.allow`` is the gate's business, not this.
+    """
+    findings = []
+    seen = set()
+    for text in names:
+        name = _name_of(text)
+        if name is None or name in seen:
+            continue
+        seen.add(name)
+        found = lookalike(name, config.hotlist_extra)
+        if found:
+            findings.append(_finding(found, None, required_by=None))
+    return findings
+
+
+def _required_by(dist: PlannedDist, plan: Iterable[PlannedDist]) -> list[str]:
+    return [
+        other.name
+        for other in plan
+        if any(_name_of(text) == dist.name for text in other.metadata.requires_dist)
+    ]
+
+
+async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
+    if dist.source == "dir":  # the user's own project
+        return []
+    found = lookalike(dist.name, ctx.config.hotlist_extra)
+    if not found:
+        return []
+    required_by = None if dist.requested else _required_by(dist, ctx.plan)
+    return [_finding(found, dist.version, required_by)]

@@ -1,0 +1,47 @@
+"""``zero-version``: the version is all zeros (``0``, ``0.0``, ``0.0.0``, ``0.0.0.dev1``).
+
+Real releases count up from something; an all-zero version is what a template
+or a throw-away upload carries, and name-squatting packages often do. A local
+source tree (``pip install .``) is the user's own work and is not judged.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from packaging.version import InvalidVersion, Version
+
+from spip.findings import Finding, Severity
+from spip.sanitize import neutralise
+
+if TYPE_CHECKING:
+    from spip.checks.base import CheckContext
+    from spip.report import PlannedDist
+
+ID = "zero-version"
+
+
+def is_zero(version: str) -> bool:
+    try:
+        return not any(Version(version).release)
+    except InvalidVersion:
+        return False
+
+
+async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
+    if dist.source == "dir" or not is_zero(dist.version):
+        return []
+    return [
+        Finding(
+            check=ID,
+            severity=Severity.LOW,
+            package=dist.name,
+            version=dist.version,
+            message=(
+                f"its version {neutralise(dist.version, limit=40)} is a placeholder, typical of "
+                "test uploads and name-squatting packages rather than real releases; make sure "
+                "this is the project you meant."
+            ),
+            evidence={"version": dist.version},
+        )
+    ]

@@ -1,0 +1,121 @@
+"""The ``spip`` command: ``install`` is guarded; every other command is plain pip.
+
+Kept import-light: ``spip list`` or ``spip --version`` load nothing beyond
+click; the install machinery (httpx, pydantic, the checks) is imported only
+when an install runs.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from spip import __version__
+
+# pip's general options that take a value (they may stand before the command).
+_GENERAL_WITH_VALUE = {
+    "--python", "--log", "--log-file", "--proxy", "--retries", "--timeout", "--exists-action",
+    "--trusted-host", "--cert", "--client-cert", "--cache-dir", "--use-feature",
+    "--use-deprecated", "--keyring-provider", "--resume-retries",
+}
+
+SPIP_OPTIONS_HELP = """
+spip options (anywhere among pip's arguments; also SPIP_* variables and [tool.spip]):
+  --sensitivity low|medium|high  How easily the gate stops: low (default) warns on LOW,
+                                 asks on MEDIUM, stops on HIGH; medium asks on LOW and
+                                 stops on MEDIUM+; high stops on any finding.
+  --ignore-warning               Install despite findings (they are still printed and
+                                 written to the findings file).
+  --findings-json PATH           Write the findings, the plan and the decision as JSON.
+Exit status: pip's own when pip fails; 10 when the gate stopped the install; 11 when
+spip could not go on safely; 12 when a startup file the install dropped was quarantined.
+"""
+
+
+def _split_command(argv: list[str]) -> tuple[str | None, int]:
+    """pip's command name and its index in ``argv`` (None, -1 when there is none)."""
+    i = 0
+    while i < len(argv):
+        tok = argv[i]
+        if not tok.startswith("-"):
+            return tok, i
+        i += 2 if tok in _GENERAL_WITH_VALUE else 1
+    return None, -1
+
+
+def _fail(message: str, status: int = 2) -> None:
+    click.echo(f"spip: error: {message}", err=True)
+    sys.exit(status)
+
+
+@click.command(
+    context_settings={"ignore_unknown_options": True, "allow_interspersed_args": True,
+                      "help_option_names": []},
+    add_help_option=False,
+)
+@click.option("--sensitivity", type=click.Choice(["low", "medium", "high"], case_sensitive=False))
+@click.option("--ignore-warning", is_flag=True, default=None)
+@click.option("--findings-json", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("pip_args", nargs=-1, type=click.UNPROCESSED)
+def install(sensitivity: str | None, ignore_warning: bool | None, findings_json: Path | None,
+            pip_args: tuple[str, ...]) -> None:
+    """``pip install``, with every planned distribution checked before it lands."""
+    from spip.pip_runner import passthrough, target_python
+
+    args = list(pip_args)
+    if "-h" in args or "--help" in args:
+        passthrough(target_python(None, os.environ), ["install", "--help"])
+        click.echo(SPIP_OPTIONS_HELP)
+        sys.exit(0)
+
+    from spip import config as config_mod
+    from spip import install as install_mod
+    from spip.pip_args import ArgsError, parse
+
+    try:
+        settings = config_mod.load({"sensitivity": sensitivity, "ignore_warning": ignore_warning,
+                                    "findings_json": findings_json})
+        parsed = parse(args)
+        if settings.findings_json is not None:
+            folder = settings.findings_json.resolve().parent
+            if not folder.is_dir() or not os.access(folder, os.W_OK):
+                raise ArgsError(f"cannot write the findings file {settings.findings_json}: "
+                                "its folder does not exist or is not writable")
+        status = install_mod.run(parsed, settings)
+    except (config_mod.ConfigError, ArgsError) as exc:
+        _fail(str(exc))
+    sys.exit(status)
+
+
+def _version(argv: list[str]) -> int:
+    from spip.hotlist import snapshot_date
+    from spip.pip_runner import passthrough, target_python
+
+    status = passthrough(target_python(None, os.environ), argv)
+    click.echo(f"spip {__version__} (popular-names list of {snapshot_date()})")
+    return status
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    command, index = _split_command(argv)
+    try:
+        if command == "install":
+            install.main(args=argv[:index] + argv[index + 1:], prog_name="spip install",
+                         standalone_mode=True)
+        elif command == "quarantine":
+            from spip.quarantine import quarantine
+
+            quarantine.main(args=argv[index + 1:], prog_name="spip quarantine")
+        elif command is None and ("--version" in argv or "-V" in argv):
+            sys.exit(_version(argv))
+        else:
+            from spip.pip_runner import passthrough, target_python
+
+            sys.exit(passthrough(target_python(None, os.environ), argv))
+    except KeyboardInterrupt:
+        click.echo("spip: interrupted; nothing more was done.", err=True)
+        sys.exit(130)

@@ -1,0 +1,162 @@
+"""Fetching the planned files: what phase 2 installs is byte for byte what was checked.
+
+Every planned archive (from an index, a URL, or a local path) is copied into a
+private folder while its sha256 is compared with the one in pip's report.
+Downloaded files are also kept in a content-addressed cache under
+``SPIP_CACHE_DIR/files`` so a warm install downloads nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from spip.sanitize import neutralise
+
+if TYPE_CHECKING:
+    import httpx
+
+    from spip.report import PlannedDist
+
+_CHUNK = 1 << 16
+
+
+class IntegrityError(Exception):
+    """A file's bytes differ from the sha256 pip resolved: possible tampering."""
+
+
+class FetchError(Exception):
+    """spip could not get a file itself (network, credentials only pip holds)."""
+
+
+def fetchable(dist: PlannedDist) -> bool:
+    """Archives spip fetches and verifies itself (directories and VCS checkouts are not)."""
+    return dist.source in ("index", "url", "file") and bool(dist.sha256) and bool(dist.filename)
+
+
+class Artifacts:
+    """The verified local copies of a plan's files, fetched concurrently.
+
+    ``local_file(dist)`` waits for that distribution's file: a path inside
+    :attr:`folder` whose sha256 matched, or None when spip could not fetch it
+    (the reason is in :attr:`errors`). An :class:`IntegrityError` is raised
+    to every waiter: a mismatch must stop the install.
+    """
+
+    def __init__(self, client: httpx.AsyncClient, cache_dir: Path) -> None:
+        self._client = client
+        self._store = cache_dir / "files"
+        self.folder = Path(tempfile.mkdtemp(prefix="spip-files-"))
+        self._tasks: dict[str, asyncio.Task[Path | None]] = {}
+        self.errors: dict[str, str] = {}
+        self.downloaded_bytes = 0
+
+    def start(self, plan: list[PlannedDist]) -> None:
+        for dist in plan:
+            if fetchable(dist) and dist.name not in self._tasks:
+                self._tasks[dist.name] = asyncio.ensure_future(self._fetch(dist))
+
+    async def local_file(self, dist: PlannedDist) -> Path | None:
+        if dist.source in ("file", "dir") and not fetchable(dist):
+            return Path(dist.local_path) if dist.local_path else None
+        task = self._tasks.get(dist.name)
+        return await task if task is not None else None
+
+    async def wait_all(self) -> dict[str, Path | None]:
+        names = list(self._tasks)
+        results = await asyncio.gather(*self._tasks.values())
+        return dict(zip(names, results, strict=True))
+
+    def cleanup(self) -> None:
+        for task in self._tasks.values():
+            task.cancel()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _cached(self, sha256: str) -> Path:
+        return self._store / sha256[:2] / sha256
+
+    async def _fetch(self, dist: PlannedDist) -> Path | None:
+        assert dist.sha256
+        dest = self.folder / dist.filename
+        cached = self._cached(dist.sha256)
+        if cached.is_file() and await asyncio.to_thread(_sha256_of, cached) == dist.sha256:
+            await asyncio.to_thread(_link_or_copy, cached, dest)
+            return dest
+        try:
+            if urlsplit(dist.url).scheme == "file":
+                digest = await asyncio.to_thread(_copy_hashing, Path(dist.local_path or ""), dest)
+            else:
+                digest = await self._download(dist.url, dest)
+        except FetchError as exc:
+            self.errors[dist.name] = str(exc)
+            return None
+        if digest != dist.sha256:
+            dest.unlink(missing_ok=True)
+            raise IntegrityError(
+                f"{dist.name} {neutralise(dist.version)}: the file at {neutralise(dist.url)} has "
+                f"sha256 {digest}, but pip resolved {dist.sha256}; it changed since pip saw it"
+            )
+        await asyncio.to_thread(_store_in_cache, dest, cached)
+        return dest
+
+    async def _download(self, url: str, dest: Path) -> str:
+        import httpx
+
+        digest = hashlib.sha256()
+        try:
+            async with self._client.stream("GET", url) as response:
+                if response.status_code != 200:
+                    raise FetchError(f"HTTP {response.status_code} for {neutralise(url)}")
+                with dest.open("wb") as out:
+                    async for chunk in response.aiter_bytes(_CHUNK):
+                        digest.update(chunk)
+                        out.write(chunk)
+                        self.downloaded_bytes += len(chunk)
+        except httpx.HTTPError as exc:
+            raise FetchError(f"{type(exc).__name__} for {neutralise(url)}") from None
+        except OSError as exc:
+            raise FetchError(f"cannot write {dest}: {exc.strerror}") from None
+        return digest.hexdigest()
+
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK * 16):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _copy_hashing(src: Path, dest: Path) -> str:
+    digest = hashlib.sha256()
+    try:
+        with src.open("rb") as fin, dest.open("wb") as fout:
+            while chunk := fin.read(_CHUNK * 16):
+                digest.update(chunk)
+                fout.write(chunk)
+    except OSError as exc:
+        raise FetchError(f"cannot read {src}: {exc.strerror}") from None
+    return digest.hexdigest()
+
+
+def _link_or_copy(src: Path, dest: Path) -> None:
+    try:
+        os.link(src, dest)
+    except OSError:
+        shutil.copyfile(src, dest)
+
+
+def _store_in_cache(src: Path, cached: Path) -> None:
+    """Keep a verified file in the content-addressed cache (best effort, atomic)."""
+    with contextlib.suppress(OSError):
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_name(f".{cached.name}.{os.getpid()}.tmp")
+        _link_or_copy(src, tmp)
+        os.replace(tmp, cached)

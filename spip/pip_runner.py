@@ -1,0 +1,170 @@
+"""Running pip, always as ``<python> -m pip`` in a subprocess (pip is never imported).
+
+- :func:`target_python`: the interpreter whose environment pip would install into;
+- :func:`resolve`: phase 1, ``pip install --dry-run --report``;
+- :func:`install`: phase 2, pip installing exactly the verified files;
+- :func:`install_dirs`: the directories an install writes to (for the snapshot).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from spip.pip_args import PipInstallArgs
+
+
+def venv_python(venv: Path) -> Path:
+    if sys.platform == "win32":
+        return venv / "Scripts" / "python.exe"
+    return venv / "bin" / "python"
+
+
+def target_python(parsed: PipInstallArgs | None, environ: Mapping[str, str]) -> str:
+    """The interpreter ``pip`` on the user's PATH would install for.
+
+    pip's own ``--python`` wins; then the active virtual environment
+    (``VIRTUAL_ENV``), so that ``alias pip=spip`` works in any venv even when
+    spip itself lives elsewhere (pipx, a global install); else spip's own
+    interpreter.
+    """
+    explicit = parsed.values("--python") if parsed else []
+    if explicit:
+        path = Path(explicit[-1])
+        return str(venv_python(path) if path.is_dir() else path)
+    venv = environ.get("VIRTUAL_ENV")
+    if venv and venv_python(Path(venv)).exists():
+        return str(venv_python(Path(venv)))
+    return sys.executable
+
+
+def pip_command(python: str, *args: str) -> list[str]:
+    return [python, "-m", "pip", *args]
+
+
+def passthrough(python: str, args: Sequence[str]) -> int:
+    """Run pip with the user's arguments and stdio; its exit status is ours."""
+    return subprocess.call(pip_command(python, *args))
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What phase 1 gave: pip's report text (None on failure) and pip's own output."""
+
+    returncode: int
+    report: str | None
+    stdout: str
+    stderr: str
+
+    def missing_wheels(self) -> list[str]:
+        """Projects pip found no usable version of (under ``--only-binary :all:``)."""
+        return re.findall(
+            r"Could not find a version that satisfies the requirement ([A-Za-z0-9._-]+)",
+            self.stderr,
+        )
+
+
+def resolve(python: str, user_args: PipInstallArgs, *, wheels_only: bool,
+            source_allowed: Sequence[str] = ()) -> Resolution:
+    """Phase 1: ask pip for its plan without installing anything.
+
+    With ``wheels_only`` pip may not pick an sdist (whose build would run its
+    code before the checks), except for ``source_allowed`` projects; the user's
+    own ``--only-binary``/``--no-binary`` come after and so win.
+    """
+    with tempfile.TemporaryDirectory(prefix="spip-plan-") as tmp:
+        report_path = Path(tmp) / "report.json"
+        cmd = pip_command(python, "install", "--dry-run", "--report", str(report_path))
+        if wheels_only:
+            cmd += ["--only-binary", ":all:"]
+            for name in source_allowed:
+                cmd += ["--no-binary", name]
+        cmd += user_args.tokens(drop={"--report", "--dry-run", "--python"}) + user_args.requirements
+        proc = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        report = report_path.read_text(encoding="utf-8") if report_path.exists() else None
+    return Resolution(proc.returncode, report if proc.returncode == 0 else None,
+                      proc.stdout, proc.stderr)
+
+
+def phase2_environment(folder: Path) -> dict[str, str]:
+    """The environment for the hashed phase-2 run.
+
+    pip merges ``--find-links`` from the command line with ``find-links`` of
+    its config files and ``PIP_FIND_LINKS``, even under ``--no-index``: a stray
+    folder there could supply another file of the same version. The
+    environment value replaces the files' value (an empty one is ignored), so
+    ``PIP_FIND_LINKS=<spip's folder>`` leaves pip that folder and nothing
+    else. Constraint and requirement files from the environment are emptied.
+    """
+    return {**os.environ, "PIP_FIND_LINKS": str(folder), "PIP_CONSTRAINT": "",
+            "PIP_REQUIREMENT": ""}
+
+
+def install(python: str, user_args: PipInstallArgs, *, hashed_requirements: Sequence[str],
+            folder: Path, needs_index: bool, as_is: Sequence[str]) -> int:
+    """Phase 2: install the verified files, then the user's own local/VCS requirements.
+
+    ``hashed_requirements`` are ``name==version --hash=sha256:...`` lines served
+    from ``folder`` under ``--require-hashes``, so pip fails rather than install
+    anything else. ``needs_index`` keeps the user's index options (an sdist's
+    build dependencies, or files spip could not fetch itself). ``as_is`` are
+    local directories and VCS references, passed as the user gave them (pip
+    cannot hash those, so they go in a second pip run without hash checking).
+    """
+    status = 0
+    if hashed_requirements:
+        req_file = Path(tempfile.mkdtemp(prefix="spip-req-")) / "requirements.txt"
+        req_file.write_text("\n".join(hashed_requirements) + "\n", encoding="utf-8")
+        cmd = pip_command(python, "install", "--no-deps", "--require-hashes", "-r", str(req_file))
+        if user_args.has("--isolated"):  # pip then ignores the environment
+            cmd += ["--find-links", str(folder)]
+        if not needs_index:
+            cmd.append("--no-index")
+        cmd += user_args.phase2_options(keep_index=needs_index)
+        try:
+            status = subprocess.call(cmd, env=phase2_environment(folder))
+        finally:
+            req_file.unlink(missing_ok=True)
+            req_file.parent.rmdir()
+    if status == 0 and as_is:
+        cmd = pip_command(python, "install", "--no-deps", *user_args.phase2_options(keep_index=True))
+        status = subprocess.call(cmd + list(as_is))
+    return status
+
+
+_PATHS_SCRIPT = """
+import json, site, sys, sysconfig
+a = json.loads(sys.argv[1])
+if a["target"]:
+    dirs = [a["target"]]
+elif a["user"]:
+    dirs = [site.getusersitepackages()]
+else:
+    v = {"base": a["prefix"], "platbase": a["prefix"]} if a["prefix"] else None
+    p = sysconfig.get_paths(vars=v) if v else sysconfig.get_paths()
+    dirs = [p["purelib"], p["platlib"]]
+print(json.dumps(dirs))
+"""
+
+
+def install_dirs_command(python: str, user_args: PipInstallArgs) -> list[str]:
+    """A command printing (as JSON) the directories this install writes packages to."""
+    last = {name: (user_args.values(name) or [None])[-1] for name in ("-t", "--prefix")}
+    spec = {"target": last["-t"], "prefix": last["--prefix"], "user": user_args.has("--user")}
+    return [python, "-I", "-c", _PATHS_SCRIPT, json.dumps(spec)]
+
+
+def install_dirs(output: str, user_args: PipInstallArgs) -> list[Path]:
+    """Parse :func:`install_dirs_command`'s output, applying ``--root``."""
+    dirs = [Path(d) for d in dict.fromkeys(json.loads(output))]
+    roots = user_args.values("--root")
+    if roots:
+        dirs = [Path(roots[-1]) / d.relative_to(d.anchor) for d in dirs]
+    return [d.resolve() for d in dirs]

@@ -1,0 +1,23 @@
+"""The project's own package index for tests and benchmarks: real files, real HTTP."""
+
+from tests.fakeindex.server import FAIL_MODES, FakeIndex, LoggedRequest
+from tests.fakeindex.wheels import (
+    build_backend_wheels,
+    build_sdist,
+    build_wheel,
+    repack_installed,
+    underscore_name,
+    unique_name,
+)
+
+__all__ = [
+    "FAIL_MODES",
+    "FakeIndex",
+    "LoggedRequest",
+    "build_backend_wheels",
+    "build_sdist",
+    "build_wheel",
+    "repack_installed",
+    "underscore_name",
+    "unique_name",
+]

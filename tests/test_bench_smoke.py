@@ -1,0 +1,169 @@
+"""The benchmark's own parts: its plan generator builds a valid dependency tree, its
+report says PASS/FAIL against the issue's targets, and (opt-in, it takes 20-45 s)
+``python -m benchmarks.bench --quick`` runs end to end.
+
+No timing assertions here: speed lives in the benchmark (``make bench``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from email.parser import Parser
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+from benchmarks import bench
+from tests.fakeindex import FakeIndex, build_wheel
+
+ROOT = Path(__file__).resolve().parent.parent
+SMOKE = os.environ.get("SPIP_BENCH_SMOKE") == "1"
+
+
+@pytest.mark.parametrize("size", [1, 15, 60, 100])
+def test_plan_is_a_tree_whose_root_needs_every_project(size: int) -> None:
+    projects = bench.make_tree(size)
+    names = [p.name for p in projects]
+    assert names == bench.plan_names(size)
+    assert len(set(names)) == size
+    assert bench.closure(projects, names[0]) == set(names)
+    position = {name: i for i, name in enumerate(names)}
+    for i, project in enumerate(projects):
+        parsed = [Requirement(r) for r in project.requires]
+        assert [canonicalize_name(r.name) for r in parsed] == list(project.deps)
+        assert all(position[dep] > i for dep in project.deps)  # forward edges only: no cycle
+        assert all(r.specifier.contains("1.1.0") for r in parsed)
+    if size >= 15:
+        assert any(len(p.deps) > 1 for p in projects)  # not a mere chain
+        assert sum(p.data_bytes > 0 for p in projects) == 1  # one heavy project
+
+
+def test_plan_is_deterministic() -> None:
+    assert bench.make_tree(60) == bench.make_tree(60)
+    first = bench.make_tree(15)[3]
+    assert bench.wheel_contents(first, "1.1.0") == bench.wheel_contents(first, "1.1.0")
+
+
+def test_generated_wheels_carry_the_tree(tmp_path: Path) -> None:
+    project = next(p for p in bench.make_tree(15) if p.deps)
+    path = build_wheel(
+        tmp_path,
+        project.name,
+        "1.1.0",
+        requires=list(project.requires),
+        files=bench.wheel_contents(project, "1.1.0"),
+    )
+    with zipfile.ZipFile(path) as archive:
+        assert archive.testzip() is None
+        meta_name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        metadata = Parser().parsestr(archive.read(meta_name).decode())
+        modules = [n for n in archive.namelist() if n.endswith(".py")]
+    assert metadata.get_all("Requires-Dist") == list(project.requires)
+    assert len(modules) >= project.modules
+
+
+def test_published_plan_is_served_like_pypi() -> None:
+    projects = bench.make_tree(15)
+    index = FakeIndex()  # the catalogue works without listening
+    try:
+        bench.publish(index, projects)
+        root = projects[0].name
+        response = index.handle("GET", f"/pypi/{root}/json", {})
+        assert response.status == 200
+        document = json.loads(response.body)
+        assert document["info"]["version"] == "1.1.0"
+        assert sorted(document["releases"]) == ["1.0.0", "1.1.0"]
+        assert document["info"]["summary"]
+    finally:
+        index.stop()
+
+
+def test_targets_follow_the_issue() -> None:
+    assert bench.ratio_target(1, "warm") == bench.ratio_target(1, "cold") == 1.40
+    assert bench.ratio_target(15, "warm") == bench.ratio_target(15, "cold") == 1.10
+    assert bench.ratio_target(60, "warm") == 1.05
+    assert bench.ratio_target(60, "cold") == 1.00
+
+
+def test_report_says_pass_and_fail() -> None:
+    def sample(tool: str, seconds: float) -> bench.Sample:
+        timings = {"phase1": 0.4, "checks": 0.05, "phase2": 0.3, "total": seconds - 0.1}
+        return bench.Sample(tool, seconds, 50_000, timings if tool == "spip" else {}, 0, 15)
+
+    good = bench.CaseResult(
+        "15-dist",
+        "warm",
+        ["x"],
+        15,
+        [sample("pip", 1.0)] * 3,
+        [sample("spip", 1.05)] * 3,
+        {"start_to_phase1": 0.1, "maxrss_kb": 60_000},
+    )
+    bad = bench.CaseResult(
+        "60-dist", "cold", ["y"], 60, [sample("pip", 1.0)] * 3, [sample("spip", 1.2)] * 3, {}
+    )
+    setting = bench.Setting(False, dict(os.environ), "a test")
+    text = bench.report("python -m benchmarks.bench", setting, [good, bad], None, None, 3)
+    rows: dict[str, str] = {}
+    for line in text.splitlines():  # the first table: the ratios
+        if line.startswith(("| 15-dist", "| 60-dist")):
+            rows.setdefault(line.split(" | ")[0], line)
+    assert "1.05x" in rows["| 15-dist warm"] and rows["| 15-dist warm"].endswith("| PASS |")
+    assert "1.20x" in rows["| 60-dist cold"] and rows["| 60-dist cold"].endswith("| FAIL |")
+    assert "peak RSS of the spip process, 15-dist warm" in text
+
+
+def test_options() -> None:
+    args = bench.parse_args(["--quick", "--cases", "1,15"])
+    assert (args.pairs, args.cases, args.checks_plan, args.modes) == (
+        1,
+        [1, 15],
+        0,
+        ["warm", "cold"],
+    )
+    args = bench.parse_args([])
+    assert (args.pairs, args.cases, args.checks_plan) == (5, [1, 15, 60], 1)
+    assert bench.parse_args(["--live"]).cases == list(bench.LIVE_CASES)
+    with pytest.raises(SystemExit):
+        bench.parse_args(["--cases", "one"])
+
+
+@pytest.mark.skipif(
+    not SMOKE,
+    reason="slow (20-45 s): the benchmark end to end; run with SPIP_BENCH_SMOKE=1",
+)
+def test_quick_bench_runs_end_to_end(tmp_path: Path) -> None:
+    markdown, raw = tmp_path / "bench.md", tmp_path / "bench.json"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.bench",
+            "--quick",
+            "--cases",
+            "1",
+            "--pairs",
+            "1",
+            "--markdown",
+            str(markdown),
+            "--json",
+            str(raw),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout == markdown.read_text()
+    assert "| 1-dist warm | 1 |" in proc.stdout and "| 1-dist cold | 1 |" in proc.stdout
+    assert "start -> phase 1" in proc.stdout and "peak RSS of the spip process" in proc.stdout
+    data = json.loads(raw.read_text())
+    assert [len(c["ratios"]) for c in data["cases"]] == [1, 1]
+    assert all(c["spip"][0]["timings"].get("phase1") for c in data["cases"])

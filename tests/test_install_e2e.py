@@ -1,0 +1,444 @@
+"""End to end: the real ``spip`` command, real pip, the project's own index, fresh venvs."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.fakeindex import build_wheel
+
+REFUSED = 10
+UNSAFE = 11
+
+
+def freeze(venv) -> set[str]:
+    return set(venv.pip("freeze").stdout.split())
+
+
+def findings_of(path: Path) -> list[dict]:
+    return json.loads(path.read_text())["findings"]
+
+
+@pytest.fixture
+def clean_pkg(fake_index, unique_name):
+    """A requested package with one dependency, both unremarkable."""
+    dep, top = unique_name("dep"), unique_name("top")
+    fake_index.publish(dep, "1.0")
+    fake_index.publish(top, "2.0", requires=[f"{dep}>=1"])
+    return top, dep
+
+
+@pytest.fixture
+def url_dep_pkg(fake_index, unique_name, tmp_path):
+    """A package that declares a dependency by direct URL (a ``direct-url`` MEDIUM)."""
+    dep, top = unique_name("urldep"), unique_name("urltop")
+    wheel = build_wheel(tmp_path / "elsewhere", dep, "1.0")
+    fake_index.add(wheel)  # served, but the dependency names its URL, not the index
+    url = f"{fake_index.url}/files/{wheel.name}"
+    fake_index.publish(top, "1.0", requires=[f"{dep} @ {url}"])
+    return top, dep
+
+
+# -- pass-through -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args", [["list"], ["freeze"], ["show", "pip"], ["show", "no-such-project-x"], ["config", "list"],
+             ["frobnicate"]]
+)
+def test_other_commands_are_plain_pip(run_spip, run_pip, args):
+    ours, theirs = run_spip(*args), run_pip(*args)
+    assert (ours.returncode, ours.stdout) == (theirs.returncode, theirs.stdout)
+    assert ours.stderr == theirs.stderr
+
+
+def test_version_adds_spips_own(run_spip, run_pip):
+    ours, theirs = run_spip("--version"), run_pip("--version")
+    assert ours.returncode == 0
+    assert ours.stdout.startswith(theirs.stdout)
+    assert "spip 0.1.0 (popular-names list of" in ours.stdout
+
+
+def test_install_help_shows_pips_and_spips_options(run_spip):
+    result = run_spip("install", "--help")
+    assert result.returncode == 0
+    assert "--force-reinstall" in result.stdout and "--sensitivity" in result.stdout
+
+
+# -- installs ---------------------------------------------------------------------------
+
+
+def test_clean_install_installs_exactly_the_plan(run_spip, venv, clean_pkg, tmp_path):
+    top, dep = clean_pkg
+    report = tmp_path / "f.json"
+    result = run_spip("install", top, "--findings-json", report)
+    assert result.returncode == 0, result.stderr
+    assert "Successfully installed" in result.stdout
+    assert {f"{top}==2.0", f"{dep}==1.0"} <= freeze(venv)
+    doc = json.loads(report.read_text())
+    assert doc["decision"] == "installed" and doc["findings"] == []
+    assert {(p["name"], p["requested"]) for p in doc["plan"]} == {(top, True), (dep, False)}
+    assert all(len(p["sha256"]) == 64 for p in doc["plan"])
+    assert {"phase1", "checks", "phase2", "total"} <= set(doc["timings"])
+    assert doc["sensitivity"] == "low" and doc["spip_version"]
+
+
+def test_empty_plan_prints_what_pip_prints(run_spip, venv, clean_pkg):
+    top, _ = clean_pkg
+    assert run_spip("install", top).returncode == 0
+    again = run_spip("install", top)
+    assert again.returncode == 0
+    assert f"Requirement already satisfied: {top}" in again.stdout
+
+
+def test_pip_errors_keep_pips_status(run_spip, run_pip, unique_name):
+    name = unique_name("missing")
+    ours, theirs = run_spip("install", name), run_pip("install", name)
+    assert ours.returncode == theirs.returncode == 1
+    assert "No matching distribution found" in ours.stderr
+
+
+def test_dry_run_installs_nothing(run_spip, venv, clean_pkg, tmp_path):
+    top, dep = clean_pkg
+    report = tmp_path / "f.json"
+    result = run_spip("install", "--dry-run", top, "--findings-json", report)
+    assert result.returncode == 0, result.stderr
+    assert f"{top} 2.0 (requested" in result.stderr and f"{dep} 1.0 (dependency" in result.stderr
+    assert not any(line.startswith((top, dep)) for line in freeze(venv))
+    assert json.loads(report.read_text())["decision"] == "dry-run"
+
+
+# -- the gate ---------------------------------------------------------------------------
+
+
+def test_medium_without_terminal_is_refused(run_spip, venv, url_dep_pkg, tmp_path):
+    top, dep = url_dep_pkg
+    report = tmp_path / "f.json"
+    result = run_spip("install", top, "--findings-json", report)
+    assert result.returncode == REFUSED
+    assert "direct-url" in result.stderr and "--ignore-warning" in result.stderr
+    assert f'"{dep}:direct-url"' in result.stderr
+    assert not any(line.startswith((top, dep)) for line in freeze(venv))
+    doc = json.loads(report.read_text())
+    assert doc["decision"] == "refused" and doc["exit_status"] == REFUSED
+    assert [(f["check"], f["severity"], f["package"]) for f in doc["findings"]] == [
+        ("direct-url", "MEDIUM", dep)
+    ]
+
+
+@pytest.mark.parametrize("how", ["--no-input", "PIP_NO_INPUT"])
+def test_no_input_answers_no(run_spip, spip_env, url_dep_pkg, how):
+    top, _ = url_dep_pkg
+    args = ["install", top] + (["--no-input"] if how == "--no-input" else [])
+    env = {**spip_env, "PIP_NO_INPUT": "1"} if how == "PIP_NO_INPUT" else spip_env
+    assert run_spip(*args, env=env).returncode == REFUSED
+
+
+def test_ignore_warning_installs_and_still_reports(run_spip, venv, url_dep_pkg, tmp_path, spip_env):
+    top, dep = url_dep_pkg
+    report = tmp_path / "f.json"
+    result = run_spip("install", top, "--ignore-warning", "--findings-json", report)
+    assert result.returncode == 0, result.stderr
+    assert f"{dep}==1.0" in freeze(venv)
+    assert [f["check"] for f in findings_of(report)] == ["direct-url"]
+    venv2 = run_spip("install", top, "--force-reinstall",
+                     env={**spip_env, "SPIP_IGNORE_WARNING": "1"})
+    assert venv2.returncode == 0, venv2.stderr
+
+
+@pytest.mark.parametrize("sensitivity", ["medium", "high"])
+def test_stricter_sensitivity_stops_medium(run_spip, url_dep_pkg, sensitivity):
+    top, _ = url_dep_pkg
+    result = run_spip("install", top, "--sensitivity", sensitivity)
+    assert result.returncode == REFUSED
+
+
+def test_low_finding_warns_at_low_asks_at_medium_stops_at_high(run_spip, venv, fake_index,
+                                                               unique_name):
+    name = unique_name("zero")
+    fake_index.publish(name, "0.0.0")
+    assert run_spip("install", name, "--sensitivity", "high").returncode == REFUSED
+    assert run_spip("install", name, "--sensitivity", "medium").returncode == REFUSED
+    low = run_spip("install", name)
+    assert low.returncode == 0 and "zero-version" in low.stderr
+
+
+def _run_in_terminal(cmd: list[str], env: dict, cwd: Path, answer: str) -> tuple[int, str]:
+    """Run ``cmd`` on a pseudo-terminal; type ``answer`` at spip's question."""
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: a terminal on stdin/stdout/stderr
+        os.chdir(cwd)
+        os.execvpe(cmd[0], cmd, env)
+    seen, answered, deadline = b"", False, time.monotonic() + 240
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 1)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+        if not answered and b"install anyway?" in seen:
+            os.write(fd, answer.encode() + b"\n")
+            answered = True
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), seen.decode(errors="replace")
+
+
+@pytest.mark.parametrize(("answer", "status"), [("y", 0), ("n", REFUSED), ("", REFUSED)])
+def test_terminal_question(venv, spip_env, url_dep_pkg, tmp_path, answer, status):
+    top, dep = url_dep_pkg
+    cmd = [sys.executable, "-m", "spip", "install", top]
+    code, screen = _run_in_terminal(cmd, spip_env, tmp_path, answer)
+    assert "install anyway?" in screen
+    assert code == status, screen
+    assert (f"{dep}==1.0" in freeze(venv)) == (status == 0)
+
+
+# -- installs exactly what was checked --------------------------------------------------
+
+
+def test_file_swapped_after_resolution_is_never_installed(run_spip, venv, fake_index, unique_name,
+                                                         tmp_path):
+    name = unique_name("swap")
+    fake_index.publish(name, "1.0")
+    evil = build_wheel(tmp_path / "evil", name, "1.0", files={"evil.pth": "import os\n"})
+    fake_index.swap(f"{name.replace('-', '_')}-1.0-py3-none-any.whl", evil, after=1)
+    result = run_spip("install", name)
+    assert result.returncode == UNSAFE, result.stderr
+    assert "changed since pip saw it" in result.stderr
+    assert not any(line.startswith(name) for line in freeze(venv))
+    assert not (venv.site_packages / "evil.pth").exists()
+
+
+def test_stray_find_links_cannot_supply_another_file(run_spip, venv, spip_env, fake_index,
+                                                    unique_name, tmp_path):
+    name = unique_name("stray")
+    fake_index.publish(name, "1.0", files={f"{name.replace('-', '_')}.py": "GOOD = 1\n"})
+    stray = tmp_path / "stray"
+    build_wheel(stray, name, "1.0", files={f"{name.replace('-', '_')}.py": "GOOD = 0\n"})
+    config = tmp_path / "pip.conf"
+    config.write_text(f"[global]\nfind-links = {stray}\n")
+    for env in ({**spip_env, "PIP_FIND_LINKS": str(stray)}, {**spip_env, "PIP_CONFIG_FILE": str(config)}):
+        result = run_spip("install", "--force-reinstall", name, env=env)
+        assert result.returncode == 0, result.stderr
+        module = venv.site_packages / f"{name.replace('-', '_')}.py"
+        assert module.read_text() == "GOOD = 1\n"
+
+
+def test_freeze_shows_pins_not_urls(run_spip, venv, clean_pkg):
+    top, dep = clean_pkg
+    assert run_spip("install", top).returncode == 0
+    lines = freeze(venv)
+    assert f"{top}==2.0" in lines and not any("@" in line for line in lines)
+
+
+# -- pip's option families --------------------------------------------------------------
+
+
+def test_requirement_files_constraints_and_upgrade(run_spip, venv, fake_index, unique_name,
+                                                  tmp_path):
+    a, b = unique_name("reqa"), unique_name("reqb")
+    for version in ("1.0", "2.0"):
+        fake_index.publish(a, version)
+        fake_index.publish(b, version)
+    (tmp_path / "nested.txt").write_text(f"{b}\n")
+    (tmp_path / "req.txt").write_text(f"{a}  # pinned below\n-r nested.txt\n")
+    (tmp_path / "c.txt").write_text(f"{a}==1.0\n{b}<2\n")
+    result = run_spip("install", "-r", "req.txt", "-c", "c.txt")
+    assert result.returncode == 0, result.stderr
+    assert {f"{a}==1.0", f"{b}==1.0"} <= freeze(venv)
+    result = run_spip("install", "--upgrade", a, "--pre")
+    assert result.returncode == 0, result.stderr
+    assert f"{a}==2.0" in freeze(venv)
+
+
+def test_extras_and_markers(run_spip, venv, fake_index, unique_name):
+    extra_dep, never, top = unique_name("xdep"), unique_name("never"), unique_name("xtop")
+    fake_index.publish(extra_dep, "1.0")
+    fake_index.publish(never, "1.0")
+    fake_index.publish(top, "1.0", requires=[f'{extra_dep}; extra == "fast"',
+                                              f'{never}; python_version < "3"'],
+                       metadata={"Provides-Extra": "fast"})
+    result = run_spip("install", f"{top}[fast]")
+    assert result.returncode == 0, result.stderr
+    installed = freeze(venv)
+    assert f"{extra_dep}==1.0" in installed and f"{never}==1.0" not in installed
+
+
+@pytest.mark.parametrize("where", ["--target", "--prefix", "--root"])
+def test_install_location_options_are_carried_over(run_spip, venv, clean_pkg, tmp_path, where):
+    top, dep = clean_pkg
+    dest = tmp_path / "dest"
+    result = run_spip("install", top, where, dest)
+    assert result.returncode == 0, result.stderr
+    names = {p.name for p in dest.rglob("*.dist-info")}
+    assert {f"{top.replace('-', '_')}-2.0.dist-info", f"{dep.replace('-', '_')}-1.0.dist-info"} <= names
+    assert not any(line.startswith(top) for line in freeze(venv))
+
+
+def test_force_reinstall(run_spip, venv, clean_pkg):
+    top, _ = clean_pkg
+    assert run_spip("install", top).returncode == 0
+    again = run_spip("install", "--force-reinstall", top)
+    assert again.returncode == 0 and "Successfully installed" in again.stdout
+
+
+def test_index_url_find_links_and_no_index(run_spip, venv, spip_env, fake_index, unique_name,
+                                          tmp_path):
+    name, local = unique_name("idx"), unique_name("flinks")
+    fake_index.publish(name, "1.0")
+    links = tmp_path / "links"
+    build_wheel(links, local, "1.0")
+    env = {k: v for k, v in spip_env.items() if k != "PIP_INDEX_URL"}
+    result = run_spip("install", "--index-url", fake_index.simple_url, name, env=env)
+    assert result.returncode == 0, result.stderr
+    result = run_spip("install", "--extra-index-url", fake_index.simple_url, "--no-index",
+                      "--find-links", links, local, env=env)
+    assert result.returncode == 0, result.stderr
+    assert {f"{name}==1.0", f"{local}==1.0"} <= freeze(venv)
+
+
+def write_project(root: Path, name: str, version: str = "0.1") -> Path:
+    """A minimal setuptools project (with pyproject.toml, so pip needs only setuptools)."""
+    package = root / name.replace("-", "_")
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (root / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["setuptools>=40.8"]\nbuild-backend = "setuptools.build_meta"\n'
+    )
+    (root / "setup.py").write_text(
+        f"from setuptools import setup\nsetup(name={name!r}, version={version!r}, "
+        f"packages=[{package.name!r}])\n"
+    )
+    return root
+
+
+def test_local_wheel_directory_and_editable(run_spip, venv, fake_index, unique_name, tmp_path,
+                                            sdist_backend):
+    wheel_name, proj = unique_name("lwheel"), unique_name("lproj")
+    wheel = build_wheel(tmp_path / "w", wheel_name, "1.0")
+    project = write_project(tmp_path / "proj", proj)
+    result = run_spip("install", wheel)
+    assert result.returncode == 0, result.stderr
+    assert "direct-url" not in result.stderr  # the user's own local file
+    result = run_spip("install", "-e", project)
+    assert result.returncode == 0, result.stderr + result.stdout
+    installed = freeze(venv)
+    assert f"{wheel_name}==1.0" in installed
+    assert any(proj in line for line in installed)
+
+
+def test_direct_url_requested_by_user(run_spip, venv, fake_index, unique_name, tmp_path):
+    name = unique_name("durl")
+    wheel = fake_index.publish(name, "1.0")
+    url = f"{fake_index.url}/files/{wheel.name}"
+    refused = run_spip("install", f"{name} @ {url}")
+    assert refused.returncode == REFUSED and "direct URL" in refused.stderr
+    accepted = run_spip("install", f"{name} @ {url}", "--ignore-warning")
+    assert accepted.returncode == 0, accepted.stderr
+
+
+def test_vcs_url(run_spip, venv, unique_name, tmp_path, sdist_backend):
+    name = unique_name("vcs")
+    repo = write_project(tmp_path / "repo", name, "1.0")
+    git = ["git", "-c", "user.email=t@example.org", "-c", "user.name=t", "-C", str(repo)]
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "init"], check=True)
+    result = run_spip("install", f"git+file://{repo}#egg={name}")
+    assert result.returncode == 0, result.stderr
+    assert any(line.startswith(name) for line in freeze(venv))
+
+
+def test_users_own_require_hashes(run_spip, venv, fake_index, unique_name, tmp_path):
+    name = unique_name("hashed")
+    wheel = fake_index.publish(name, "1.0")
+    import hashlib
+
+    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    (tmp_path / "req.txt").write_text(f"{name}==1.0 --hash=sha256:{digest}\n")
+    assert run_spip("install", "--require-hashes", "-r", "req.txt").returncode == 0
+    (tmp_path / "bad.txt").write_text(f"{name}==1.0 --hash=sha256:{'0' * 64}\n")
+    bad = run_spip("install", "--force-reinstall", "--require-hashes", "-r", "bad.txt")
+    assert bad.returncode == 1 and "DO NOT MATCH" in bad.stderr
+
+
+# -- configuration ----------------------------------------------------------------------
+
+
+def test_configuration_precedence(run_spip, spip_env, tmp_path, fake_index, unique_name):
+    name = unique_name("cfg")
+    fake_index.publish(name, "0.0")  # a LOW finding (zero-version)
+    (tmp_path / "pyproject.toml").write_text('[tool.spip]\nsensitivity = "high"\n')
+    assert run_spip("install", "--dry-run", name).returncode == REFUSED
+    env = {**spip_env, "SPIP_SENSITIVITY": "low"}
+    assert run_spip("install", "--dry-run", name, env=env).returncode == 0
+    assert run_spip("install", "--dry-run", name, "--sensitivity", "high", env=env).returncode == REFUSED
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.spip]\nsensitivity = "high"\nallow = ["{name}:zero-version"]\n'
+    )
+    assert run_spip("install", "--dry-run", name).returncode == 0
+
+
+# -- bad input --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "pyproject", "needle"),
+    [(["--sensitivity", "loud"], None, "Invalid value for '--sensitivity'"),
+     ([], "[tool.spip]\nsensitivity = 3\n", "must be one of"),
+     ([], "[tool.spip\n", "cannot read"),
+     (["--findings-json", "/nonexistent/dir/f.json"], None, "cannot write the findings file"),
+     (["-r", "missing.txt"], None, "cannot read requirements file")],
+)
+def test_bad_input_is_one_clear_line(run_spip, tmp_path, args, pyproject, needle):
+    if pyproject:
+        (tmp_path / "pyproject.toml").write_text(pyproject)
+    result = run_spip("install", "six", *args)
+    assert result.returncode == 2
+    assert needle in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("mode", ["500", "garbage", "wrong-shape", "404"])
+def test_broken_json_api_is_unverified_not_a_crash(run_spip, venv, fake_index, unique_name,
+                                                   tmp_path, mode):
+    name = unique_name("broken")
+    fake_index.publish(name, "1.0")
+    fake_index.fail(name, mode)
+    report = tmp_path / "f.json"
+    result = run_spip("install", name, "--findings-json", report)
+    assert "Traceback" not in result.stderr
+    assert result.returncode == 0, result.stderr  # LOW: warn and continue
+    assert {f["check"] for f in findings_of(report)} == {"unverified"}
+    high = run_spip("install", "--force-reinstall", name, "--sensitivity", "high")
+    assert high.returncode == REFUSED
+
+
+def test_metadata_index_down(run_spip, venv, spip_env, clean_pkg, tmp_path):
+    top, _ = clean_pkg
+    env = {**spip_env, "SPIP_PYPI_URL": "http://127.0.0.1:9"}  # nothing listens there
+    result = run_spip("install", top, "--findings-json", tmp_path / "f.json", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "unverified" in result.stderr
+
+
+def test_escape_sequences_in_metadata_are_neutralised(run_spip, fake_index, unique_name, tmp_path):
+    name = unique_name("ansi")
+    wheel = fake_index.publish(name, "0.0", summary="\x1b[2J\x1b[31mevil\x07")
+    assert wheel.exists()
+    result = run_spip("install", "--dry-run", name)
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr

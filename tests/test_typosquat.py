@@ -1,0 +1,212 @@
+"""The typosquat check: the detector, its messages, and the popular-names list."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from spip import hotlist
+from spip.checks import typosquat
+from spip.checks.base import CheckContext
+from spip.checks.typosquat import Detector, lookalike, screen_names
+from spip.config import Config
+from spip.findings import Severity
+from spip.report import PlannedDist
+
+REFRESH = Path(__file__).resolve().parent.parent / "hotlist" / "refresh.py"
+
+
+@pytest.mark.parametrize(
+    ("name", "target", "kind", "severity"),
+    [
+        ("requsets", "requests", "transposition", Severity.MEDIUM),
+        ("pandaz", "pandas", "keyboard", Severity.MEDIUM),
+        ("colourama", "colorama", "added", Severity.MEDIUM),
+        ("jeIlyfish", "jellyfish", "lookalike", Severity.MEDIUM),
+        ("dateutil-python", "python-dateutil", "word-order", Severity.MEDIUM),
+        ("py-yaml", "pyyaml", "separator", Severity.MEDIUM),
+        ("setup_tools", "setuptools", "separator", Severity.MEDIUM),
+        ("python3-dateutil", "python-dateutil", "digit", Severity.LOW),
+        ("sixth", "six", "extension", Severity.LOW),
+        ("python-flask", "flask", "affix", Severity.LOW),
+        ("torchvisions", "torchvision", "plural", Severity.LOW),
+    ],
+)
+def test_lookalikes(name: str, target: str, kind: str, severity: Severity) -> None:
+    found = lookalike(name)
+    assert found is not None
+    assert (found.target, found.kind, found.severity) == (target, kind, severity)
+    assert found.rank == hotlist.load().rank(target)
+
+
+@pytest.mark.parametrize("name", ["requests", "Requests", "boto", "jinja2", "pyjwt", "jwt", "six"])
+def test_popular_names_are_never_flagged(name: str) -> None:
+    assert lookalike(name) is None
+
+
+def test_unrelated_names_are_not_flagged() -> None:
+    assert lookalike("zebra-crossing-simulator") is None
+    assert lookalike("spip") is None
+
+
+@pytest.mark.parametrize(
+    ("name", "popular"),
+    [("boto", "boto3"), ("jinja", "jinja2"), ("jwt", "pyjwt"), ("pil", "pillow")],
+)
+def test_legitimate_pairs_are_not_medium(name: str, popular: str) -> None:
+    found = Detector({popular: 1}).lookalike(name)
+    assert found is None or found.severity == Severity.LOW
+
+
+def test_a_name_ranked_above_its_lookalike_is_not_flagged() -> None:
+    detector = Detector({"fastapi": 1, "fastai": 2})
+    assert detector.lookalike("fastai") is None
+    assert detector.lookalike("fastapii") is not None
+
+
+def test_no_medium_among_popular_names_against_the_top() -> None:
+    """Every project ranked 5,001-15,000, screened against the top 5,000 alone."""
+    ranks = hotlist.load().ranks
+    top = Detector({n: r for n, r in ranks.items() if r <= typosquat.LISTED})
+    medium = [
+        found
+        for name, rank in ranks.items()
+        if rank > typosquat.LISTED
+        and (found := top.lookalike(name))
+        and found.severity >= Severity.MEDIUM
+    ]
+    assert medium == []
+
+
+def test_hotlist_extra_names_are_targets_and_never_flagged() -> None:
+    found = lookalike("acme-internl", extra=["Acme_Internal"])
+    assert found is not None
+    assert (found.target, found.rank, found.severity) == ("acme-internal", 0, Severity.MEDIUM)
+    assert lookalike("acme-internal", extra=["acme-internal"]) is None
+
+
+def test_screen_names_before_resolution() -> None:
+    names = ["requsets==2.0", "requests[socks]>=2", "./some/path", "Requsets", "acme-internl"]
+    findings = screen_names(names, Config(hotlist_extra=("acme-internal",)))
+    assert [(f.package, f.version, f.severity) for f in findings] == [
+        ("requsets", None, Severity.MEDIUM),
+        ("acme-internl", None, Severity.MEDIUM),
+    ]
+    rank = hotlist.load().rank("requests")
+    assert findings[0].message.startswith(
+        f"`requsets` looks like `requests` (the {typosquat._ordinal(rank)} most downloaded "
+        "project; two letters swapped); did you mean requests?"
+    )
+    assert "`requsets:typosquat`" in findings[0].message
+    assert findings[0].evidence == {
+        "target": "requests",
+        "rank": rank,
+        "kind": "transposition",
+        "hotlist_snapshot": hotlist.snapshot_date(),
+    }
+    assert "on your hotlist-extra list" in findings[1].message
+
+
+def _dist(name: str, requires: Sequence[str] = (), requested: bool = False) -> PlannedDist:
+    return PlannedDist.model_validate(
+        {
+            "download_info": {"url": f"https://files.example/{name}-1.0-py3-none-any.whl"},
+            "requested": requested,
+            "metadata": {"name": name, "version": "1.0", "requires_dist": list(requires)},
+        }
+    )
+
+
+def _run(dist: PlannedDist, plan: list[PlannedDist]) -> list:
+    ctx = CheckContext(config=Config(), plan=plan, pypi=None, history=None, artifacts=None)
+    return asyncio.run(typosquat.run(dist, ctx))
+
+
+def test_run_names_the_package_that_pulls_a_squat_in() -> None:
+    squat = _dist("Requsets")
+    parent = _dist("innocent", ["requsets>=1; python_version>'3'"], requested=True)
+    (finding,) = _run(squat, [parent, squat])
+    assert (finding.check, finding.package, finding.version) == ("typosquat", "requsets", "1.0")
+    assert "is a dependency of innocent" in finding.message
+    assert _run(parent, [parent, squat]) == []
+
+
+def test_run_skips_the_users_own_directory() -> None:
+    local = PlannedDist.model_validate(
+        {
+            "download_info": {"url": "file:///src/requsets", "dir_info": {}},
+            "is_direct": True,
+            "requested": True,
+            "metadata": {"name": "requsets", "version": "0.1"},
+        }
+    )
+    assert _run(local, [local]) == []
+
+
+def test_shipped_list_loads_with_its_snapshot_date() -> None:
+    shipped = hotlist.load()
+    assert shipped.snapshot
+    assert len(shipped.ranks) > 10_000
+    assert shipped.rank("requests") is not None
+    assert all(name == name.lower() and "_" not in name for name in shipped.ranks)
+
+
+def test_parse_keeps_ranks_across_gaps() -> None:
+    parsed = hotlist.parse("# spip-hotlist snapshot=2026-11-01 source=x\nboto3\n\nurllib3\n")
+    assert parsed.snapshot == "2026-11-01"
+    assert parsed.ranks == {"boto3": 1, "urllib3": 3}
+    with pytest.raises(hotlist.HotlistError):
+        hotlist.parse("boto3\nurllib3\n")
+
+
+def _refresh_module():
+    spec = importlib.util.spec_from_file_location("hotlist_refresh", REFRESH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_refresh_writes_the_shipped_format_from_the_published_json(tmp_path: Path) -> None:
+    refresh = _refresh_module()
+    ranking = {
+        "last_update": "2026-11-01 07:12:00",
+        "query": {"bytes_billed": 1},
+        "rows": [
+            {"download_count": 900, "project": "boto3"},
+            {"download_count": 800, "project": "PyYAML"},
+            {"download_count": 700, "project": "typing_extensions"},
+            {"download_count": 600, "project": "pyyaml"},
+            {"download_count": 500, "project": "zope.interface"},
+        ],
+    }
+    source, output = tmp_path / "top.json", tmp_path / "hotlist.txt"
+    source.write_text(json.dumps(ranking))
+    assert refresh.main(["--source", str(source), "--output", str(output), "--limit", "4"]) == 0
+    assert output.read_text().splitlines() == [
+        "# spip-hotlist snapshot=2026-11-01 source=top-pypi-packages-30-days",
+        "boto3",
+        "pyyaml",
+        "typing-extensions",
+    ]
+    parsed = hotlist.parse(output.read_text())
+    assert parsed.ranks == {"boto3": 1, "pyyaml": 2, "typing-extensions": 3}
+
+
+def test_refresh_reads_a_tsv_with_an_explicit_date(tmp_path: Path) -> None:
+    refresh = _refresh_module()
+    assert refresh.parse_tsv("1\tboto3\n2\tpackaging\n4\tcertifi\nbad line\n") == [
+        (1, "boto3"),
+        (2, "packaging"),
+        (4, "certifi"),
+    ]
+    source, output = tmp_path / "top.tsv", tmp_path / "hotlist.txt"
+    source.write_text("1\tboto3\n3\tcertifi\n")
+    with pytest.raises(SystemExit):  # a TSV has no date
+        refresh.main(["--source", str(source), "--output", str(output)])
+    refresh.main(["--source", str(source), "--output", str(output), "--snapshot", "2026-11"])
+    assert hotlist.parse(output.read_text()).ranks == {"boto3": 1, "certifi": 3}
