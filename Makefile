@@ -20,3 +20,11 @@ lint:
 format:
 	$(PYTHON) -m ruff format spip tests hotlist benchmarks noxfile.py
 	$(PYTHON) -m ruff check --fix spip tests hotlist benchmarks noxfile.py
+
+# Rebuild spip/data/hotlist.txt from the published ranking (needs the network);
+# offline: $(PYTHON) hotlist/refresh.py --source ../shared/data/top-pypi-packages.tsv --snapshot 2026-11
+hotlist:
+	$(PYTHON) hotlist/refresh.py
+
+eval-typosquat:
+	$(PYTHON) hotlist/eval_typosquat.py

@@ -263,6 +263,13 @@ class Venvs:
             check=True,
             env=env,
         )
+        version = subprocess.run(
+            [str(venv_python(self.template)), "-m", "pip", "--version"],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
+        self.pip_version = version.stdout.split(" from ")[0].strip() or "pip"
 
     def fresh(self) -> Path:
         self._count += 1
@@ -280,6 +287,7 @@ class Timed:
     seconds: float
     returncode: int
     maxrss_kb: int  # the largest process of the tree (Linux: children count)
+    cpu: float  # user + system seconds of the whole process tree
     stdout: str
     stderr: str
 
@@ -297,14 +305,16 @@ def run_timed(cmd: Sequence[str], env: dict[str, str], cwd: Path, out_dir: Path)
             seconds = time.perf_counter() - start
             proc.returncode = os.waitstatus_to_exitcode(status)
             maxrss = usage.ru_maxrss
+            cpu = usage.ru_utime + usage.ru_stime
         else:  # pragma: no cover - Windows
             proc.wait()
             seconds = time.perf_counter() - start
-            maxrss = 0
+            maxrss, cpu = 0, float("nan")
     return Timed(
         seconds,
         proc.returncode,
         maxrss,
+        cpu,
         out_path.read_text(errors="replace"),
         err_path.read_text(errors="replace"),
     )
@@ -324,7 +334,9 @@ def _mark(self, args, *a, **k):
     return _init(self, args, *a, **k)
 subprocess.Popen.__init__ = _mark
 def _done():
-    marks["maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    marks["maxrss_kb"] = usage.ru_maxrss
+    marks["cpu_self"] = usage.ru_utime + usage.ru_stime
     with open(out, "w") as fh:
         json.dump(marks, fh)
 atexit.register(_done)
@@ -351,6 +363,9 @@ class Setting:
         env.update(
             PIP_CONFIG_FILE=os.devnull,
             PIP_INDEX_URL=index.simple_url,
+            # pip caches HTTP answers only from https origins and trusted hosts: without
+            # this, a "warm" pip would download every file again from the http index.
+            PIP_TRUSTED_HOST=f"{index.host}:{index.port}",
             PIP_DISABLE_PIP_VERSION_CHECK="1",
             SPIP_PYPI_URL=index.url,
         )
@@ -388,6 +403,7 @@ class Sample:
     tool: str
     seconds: float
     maxrss_kb: int
+    cpu: float = float("nan")
     timings: dict[str, float] = field(default_factory=dict)
     findings: int = 0
     plan_size: int = 0
@@ -476,7 +492,7 @@ class Bench:
                 f"with status {result.returncode}:\n"
                 f"$ {shlex.join(cmd)}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
             )
-        sample = Sample(tool, result.seconds, result.maxrss_kb)
+        sample = Sample(tool, result.seconds, result.maxrss_kb, result.cpu)
         marks: dict[str, float] = {}
         if tool == "spip":
             document = json.loads(findings.read_text())
@@ -492,6 +508,7 @@ class Bench:
                 if "phase1_at" in probed:
                     marks["start_to_phase1"] = probed["phase1_at"] - launched
                 marks["maxrss_kb"] = probed.get("maxrss_kb", 0)
+                marks["cpu_self"] = probed.get("cpu_self", float("nan"))
         return sample, marks
 
     def case(self, label: str, mode: str, targets: Sequence[str]) -> CaseResult:
@@ -582,18 +599,14 @@ def report(
     startup: dict[str, list[float]] | None,
     checks: list[Sample] | None,
     pairs: int,
+    pip_version: str = "pip",
 ) -> str:
-    pip_version = subprocess.run(
-        [sys.executable, "-m", "pip", "--version"],
-        capture_output=True,
-        text=True,
-        env=setting.env,
-    ).stdout.split(" from ")[0]
     lines = [
         "## spip install vs pip install",
         "",
         f"`{command}` on {platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}, {pip_version}; against {setting.description}. "
+        f"Python {platform.python_version()}, {pip_version} in the venvs; "
+        f"against {setting.description}. "
         f"{pairs} pairs per case, alternating pip/spip, every install into a fresh venv; "
         "cold = empty pip and spip caches, "
         "warm = both filled by an earlier install of the same plan.",
@@ -613,20 +626,25 @@ def report(
         "",
         "### Where spip's time goes (medians, from `--findings-json` timings)",
         "",
-        "| case | start -> phase 1 | " + " | ".join(PHASES[1:]) + " | wall - total |",
-        "|---|" + "---:|" * (len(PHASES) + 1),
+        "| case | start -> phase 1 | " + " | ".join(PHASES[1:]) + " | wall - total "
+        "| CPU s: spip / pip |",
+        "|---|" + "---:|" * (len(PHASES) + 2),
     ]
     for c in cases:
         walls = [s.seconds - s.timings["total"] for s in c.spip if "total" in s.timings]
         cells = [ms(c.probe.get("start_to_phase1", float("nan")))]
         cells += [ms(med(c.phase(key))) for key in PHASES[1:]]
-        lines.append(f"| {c.label} {c.mode} | " + " | ".join(cells) + f" | {ms(med(walls))} |")
+        cpu = f"{med([s.cpu for s in c.spip]):.2f} / {med([s.cpu for s in c.pip]):.2f}"
+        cells += [ms(med(walls)), cpu]
+        lines.append(f"| {c.label} {c.mode} | " + " | ".join(cells) + " |")
     found = sum(s.findings for c in cases for s in c.spip)
     lines += [
         "",
         "`start -> phase 1`: from launching `python -m spip` to its phase-1 pip process "
         "(one extra run per case). `wall - total`: the part of the wall time outside "
-        "spip's own `total` (interpreter start, imports, exit)."
+        "spip's own `total` (interpreter start, imports, exit). CPU: user + system "
+        "time of all processes of a run (medians), a figure that load on the machine "
+        "disturbs less than wall time."
         + (f" Findings reported across all runs: {found}." if found else ""),
     ]
     lines += [
@@ -664,6 +682,12 @@ def report(
             f"| peak RSS of the spip process, {c.label} {c.mode} (largest process: spip run "
             f"{tree_spip:.0f} MB, pip run {tree_pip:.0f} MB) | {mb:.0f} MB "
             f"| <= {MEMORY_TARGET_MB:.0f} MB | {verdict(mb, MEMORY_TARGET_MB)} |"
+        )
+    for c in probed:
+        value = c.probe.get("cpu_self", float("nan"))
+        lines.append(
+            f"| CPU time of the spip process itself (not its pip runs), {c.label} {c.mode} "
+            f"| {ms(value)} | | |"
         )
     if checks:
         values = [s.timings["checks"] for s in checks if "checks" in s.timings]
@@ -806,7 +830,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             checks = (
                 bench.checks(targets[checks_key]) if args.checks_plan and not args.live else None
             )
-        text = report(command.strip(), setting, cases, startup, checks, args.pairs)
+        text = report(
+            command.strip(), setting, cases, startup, checks, args.pairs, bench.venvs.pip_version
+        )
     finally:
         if args.keep:
             log(f"work folder kept: {work}")

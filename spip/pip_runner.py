@@ -71,26 +71,48 @@ class Resolution:
         )
 
 
-def resolve(python: str, user_args: PipInstallArgs, *, wheels_only: bool,
-            source_allowed: Sequence[str] = ()) -> Resolution:
-    """Phase 1: ask pip for its plan without installing anything.
+class PendingResolution:
+    """Phase 1 running in the background: pip resolves while spip gets ready."""
 
-    With ``wheels_only`` pip may not pick an sdist (whose build would run its
-    code before the checks), except for ``source_allowed`` projects; the user's
-    own ``--only-binary``/``--no-binary`` come after and so win.
-    """
-    with tempfile.TemporaryDirectory(prefix="spip-plan-") as tmp:
-        report_path = Path(tmp) / "report.json"
-        cmd = pip_command(python, "install", "--dry-run", "--report", str(report_path))
+    def __init__(self, python: str, user_args: PipInstallArgs, *, wheels_only: bool,
+                 source_allowed: Sequence[str] = ()) -> None:
+        self._tmp = tempfile.TemporaryDirectory(prefix="spip-plan-")
+        self._report = Path(self._tmp.name) / "report.json"
+        cmd = pip_command(python, "install", "--dry-run", "--report", str(self._report))
         if wheels_only:
             cmd += ["--only-binary", ":all:"]
             for name in source_allowed:
                 cmd += ["--no-binary", name]
         cmd += user_args.tokens(drop={"--report", "--dry-run", "--python"}) + user_args.requirements
-        proc = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
-        report = report_path.read_text(encoding="utf-8") if report_path.exists() else None
-    return Resolution(proc.returncode, report if proc.returncode == 0 else None,
-                      proc.stdout, proc.stderr)
+        self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                      stdin=subprocess.DEVNULL, text=True)
+
+    def wait(self) -> Resolution:
+        try:
+            stdout, stderr = self._proc.communicate()
+            ok = self._proc.returncode == 0 and self._report.exists()
+            report = self._report.read_text(encoding="utf-8") if ok else None
+        finally:
+            self._tmp.cleanup()
+        return Resolution(self._proc.returncode, report, stdout, stderr)
+
+    def cancel(self) -> None:
+        if self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
+        self._tmp.cleanup()
+
+
+def resolve(python: str, user_args: PipInstallArgs, *, wheels_only: bool,
+            source_allowed: Sequence[str] = ()) -> PendingResolution:
+    """Phase 1: start pip on its plan (``--dry-run --report``), installing nothing.
+
+    With ``wheels_only`` pip may not pick an sdist (whose build would run its
+    code before the checks), except for ``source_allowed`` projects; the user's
+    own ``--only-binary``/``--no-binary`` come after and so win.
+    """
+    return PendingResolution(python, user_args, wheels_only=wheels_only,
+                             source_allowed=source_allowed)
 
 
 def phase2_environment(folder: Path) -> dict[str, str]:

@@ -26,19 +26,29 @@ from packaging.utils import (
 from packaging.version import InvalidVersion, Version
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from spip.cache import Cache
+from spip.cache import Cache, Entry
+from spip.checks.base import CheckDataUnavailable
 from spip.sanitize import neutralise
 
 if TYPE_CHECKING:
-    from spip.checks.base import CheckDataUnavailable
     from spip.report import CoreMetadata, PlannedDist
 
-__all__ = ["Info", "ProjectFiles", "PyPIClient", "Release", "email_domains"]
+__all__ = [
+    "DistFile",
+    "Info",
+    "ProjectFiles",
+    "PyPIClient",
+    "Release",
+    "ReleaseFile",
+    "Vulnerability",
+    "email_domains",
+    "same_version",
+]
 
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 # A release's files never change; its yanked flag and advisories do: refetch after a day.
 RELEASE_TTL = 24 * 3600.0
-# Project-level pages without an ETag are reused for this long.
+# Project-level pages are reused this long, then revalidated by ETag (or fetched again).
 PROJECT_TTL = 10 * 60.0
 RETRY_DELAY = 0.25
 TRANSIENT_STATUS = frozenset({502, 503, 504})
@@ -59,9 +69,6 @@ def _utc(value: datetime | None) -> datetime | None:
 
 
 def _unavailable(reason: str) -> CheckDataUnavailable:
-    # Imported here: the check modules import this module, and spip.checks imports them.
-    from spip.checks.base import CheckDataUnavailable
-
     return CheckDataUnavailable(neutralise(reason, limit=160))
 
 
@@ -101,7 +108,7 @@ class Info(_Model):
     download_url: str | None = None
     author_email: str | None = None
     maintainer_email: str | None = None
-    project_urls: dict[str, str] | None = None
+    project_urls: dict[str, str | None] | None = None
     yanked: bool = False
     yanked_reason: str | None = None
 
@@ -340,8 +347,6 @@ class PyPIClient:
         The file's own metadata answers for local and URL sources, for an index that
         describes only another version, and when the index cannot be reached.
         """
-        from spip.checks.base import CheckDataUnavailable
-
         if dist.source == "index":
             try:
                 release = await self.release(dist.name, dist.version, dist.sha256)
@@ -358,8 +363,16 @@ class PyPIClient:
 
     # -- machinery ------------------------------------------------------------------------
 
-    def _key(self, *parts: str) -> str:
-        return " ".join((*parts[:1], self._base, *parts[1:]))
+    def _key(self, kind: str, *parts: str) -> str:
+        return " ".join((kind, self._base, *parts))
+
+    def _cached(self, key: str, model: type[M]) -> tuple[Entry, M] | None:
+        """The cache entry for ``key`` and its parsed data; None when absent or unusable."""
+        entry = self._cache.get(key)
+        try:
+            return (entry, model.model_validate(entry.data)) if entry else None
+        except ValidationError:
+            return None
 
     def _once(self, key: tuple[str, ...], make: Callable[[], Awaitable[T]]) -> Awaitable[T]:
         task = self._tasks.get(key)
@@ -418,14 +431,9 @@ class PyPIClient:
 
     async def _release(self, name: str, version: str, sha256: str | None) -> Release:
         key = self._key("release", name, version)
-        entry = self._cache.get(key)
-        if entry is not None and entry.age < RELEASE_TTL:
-            try:
-                cached = Release.model_validate(entry.data)
-            except ValidationError:
-                cached = None
-            if cached is not None and (not sha256 or cached.file(sha256, "") is not None):
-                return cached
+        hit = self._cached(key, Release)
+        if hit and hit[0].age < RELEASE_TTL and (not sha256 or hit[1].file(sha256, "")):
+            return hit[1]
         path = f"/pypi/{name}/{quote(version, safe='')}/json"
         release = None
         if self._per_release is not False:
@@ -433,12 +441,15 @@ class PyPIClient:
             if resp.status_code == 200:
                 release = self._parse(Release, resp.content, path)
                 _absolute(self._base + path, release.urls)
-                self._remember_per_release(True)
+                if release.info and not same_version(release.info.version or version, version):
+                    release = None  # it described another release: no per-release documents
+                else:
+                    self._remember_per_release(True)
         if release is None:
             release = (await self._project(name)).release(version)
             if release is None:
                 raise _unavailable(f"{self._host} lists no release {version} of {name}")
-            # The project lists the version, so the 404 said: no per-release documents here.
+            # The project lists the version, so the server has no per-release documents.
             self._remember_per_release(False)
         self._cache.put(key, release.model_dump(mode="json"))
         return release
@@ -450,23 +461,17 @@ class PyPIClient:
 
     async def _files(self, name: str) -> ProjectFiles:
         key = self._key("files", name)
-        entry = self._cache.get(key)
-        cached = None
-        if entry is not None:
-            try:
-                cached = ProjectFiles.model_validate(entry.data)
-            except ValidationError:
-                entry = None
-        if cached is not None and entry is not None and entry.age < PROJECT_TTL:
-            return cached
+        hit = self._cached(key, ProjectFiles)
+        if hit and hit[0].age < PROJECT_TTL:
+            return hit[1]
         headers = {"Accept": SIMPLE_JSON}
-        if cached is not None and entry is not None and entry.etag:
-            headers["If-None-Match"] = entry.etag
+        if hit and hit[0].etag:
+            headers["If-None-Match"] = hit[0].etag
         path = f"/simple/{name}/"
         resp = await self._get(path, headers)
-        if resp.status_code == 304 and cached is not None and entry is not None:
-            self._cache.put(key, entry.data, resp.headers.get("ETag") or entry.etag)
-            return cached
+        if resp.status_code == 304 and hit:  # unchanged: good for another while
+            self._cache.put(key, hit[0].data, resp.headers.get("ETag") or hit[0].etag)
+            return hit[1]
         content_type = resp.headers.get("Content-Type", "").split(";")[0].strip()
         if resp.status_code == 200 and content_type in (SIMPLE_JSON, "application/json"):
             page = self._parse(_SimplePage, resp.content, path)

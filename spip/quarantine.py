@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+from packaging.utils import canonicalize_name
 
 from spip import gate, output
 from spip.sanitize import neutralise
@@ -114,7 +115,7 @@ def quarantine_file(
         root.mkdir(parents=True, exist_ok=True)
         sha256 = _sha256(path)
         while True:
-            entry_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"
+            entry_id = f"{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-{secrets.token_hex(2)}"
             folder = root / entry_id
             try:
                 folder.mkdir()
@@ -161,7 +162,8 @@ def list_entries(cache_dir: Path) -> list[Quarantined]:
 def restore(cache_dir: Path, entry_id: str) -> Quarantined:
     """Move a quarantined file back where it came from and drop its entry."""
     folder = _root(cache_dir) / entry_id
-    entry = _load(folder) if Path(entry_id).name == entry_id not in ("", ".", "..") else None
+    is_name = entry_id not in ("", ".", "..") and Path(entry_id).name == entry_id
+    entry = _load(folder) if is_name else None
     if entry is None:
         raise QuarantineError(
             f"no quarantine entry {neutralise(entry_id, 60)} (see: spip quarantine list)"
@@ -192,7 +194,8 @@ class Review:
 
     findings: list[Finding]
     quarantined: list[Quarantined]
-    kept: list[Path]
+    kept: list[Path]  # reported, and kept by the rules or by the person's answer
+    not_moved: list[Path]  # refused, but the move failed: still in place (said so)
 
 
 def _read(path: Path) -> bytes | None:
@@ -239,13 +242,12 @@ def review_after_install(
     question is asked at a terminal (default No), anything else moves it to
     the quarantine and prints the command that restores it.
     """
-    from packaging.utils import canonicalize_name
-
     editable = editables(plan)
     owner_of = owners(before, after)
     findings: list[Finding] = []
     quarantined: list[Quarantined] = []
     kept: list[Path] = []
+    not_moved: list[Path] = []
     for path in new_startup_files(before, after):
         if path.name in accepted:
             continue
@@ -260,7 +262,7 @@ def review_after_install(
             package,
             version,
             [Seen(path.name, verdict, digest)],
-            where=f"found in {path.parent} after install",
+            where=f"seen in {path.parent} after install",
         )
         findings.append(f)
         output.show_findings([f], {})
@@ -277,7 +279,7 @@ def review_after_install(
             )
         except QuarantineError as exc:
             output.say(f"spip: error: {exc}; the file was left in place.", fg="red", bold=True)
-            kept.append(path)
+            not_moved.append(path)
             continue
         quarantined.append(entry)
         output.say(
@@ -285,7 +287,7 @@ def review_after_install(
             fg="yellow",
             bold=True,
         )
-    return Review(findings, quarantined, kept)
+    return Review(findings, quarantined, kept, not_moved)
 
 
 # ---- spip quarantine ... --------------------------------------------------

@@ -42,6 +42,7 @@ _SITE_ROOT_PREFIX = re.compile(
     r"^[^/]+\.data/(?:purelib|platlib|data/(?:lib|lib64)/python[\d.]+t?/site-packages"
     r"|data/Lib/site-packages)/"
 )
+_DATA_DIR = re.compile(r"^[^/]+\.data/")
 
 LINE_LIMIT = 160  # characters of an offending line shown to a person
 MAX_LINES = 3  # offending lines shown per file
@@ -64,7 +65,7 @@ def site_root_path(member: str) -> str | None:
     match = _SITE_ROOT_PREFIX.match(member)
     if match:
         return member[match.end() :]
-    return None if re.match(r"^[^/]+\.data/", member) else member
+    return None if _DATA_DIR.match(member) else member
 
 
 def startup_entry(member: str) -> str | None:
@@ -301,7 +302,7 @@ def finding(
     severity = max(s.verdict.severity or Severity.LOW for s in seen)
 
     def describe(s: Seen) -> str:
-        shown = f": {s.verdict.lines[0]}" if s.verdict.lines else ""
+        shown = f' ("{s.verdict.lines[0]}")' if s.verdict.lines else ""
         return f"{neutralise(s.name, 80)}, which {s.verdict.reason}{shown}"
 
     what = "; ".join(describe(s) for s in sorted(seen, key=lambda s: -(s.verdict.severity or 0)))
@@ -310,7 +311,7 @@ def finding(
         severity=severity,
         package=package,
         version=version,
-        message=f"installs {what}{f' ({where})' if where else ''}; {_ADVICE[severity]}",
+        message=f"installs {what}{f', {where}' if where else ''}; {_ADVICE[severity]}",
         evidence={
             "files": [s.name for s in seen],
             "where": where,

@@ -94,7 +94,14 @@ def test_targets_follow_the_issue() -> None:
 def test_report_says_pass_and_fail() -> None:
     def sample(tool: str, seconds: float) -> bench.Sample:
         timings = {"phase1": 0.4, "checks": 0.05, "phase2": 0.3, "total": seconds - 0.1}
-        return bench.Sample(tool, seconds, 50_000, timings if tool == "spip" else {}, 0, 15)
+        return bench.Sample(
+            tool,
+            seconds,
+            50_000,
+            cpu=seconds / 2,
+            timings=timings if tool == "spip" else {},
+            plan_size=15,
+        )
 
     good = bench.CaseResult(
         "15-dist",

@@ -23,13 +23,13 @@ from spip.checks import (
     empty_description,
     fresh_release,
     repo_mismatch,
-    run_checks,
     suspicious_url,
     vulnerability,
     yanked,
     zero_version,
 )
 from spip.checks.base import CheckContext
+from spip.checks.registry import run_checks
 from spip.config import Config
 from spip.findings import Finding, Severity
 from spip.history import History
@@ -50,7 +50,13 @@ MINE = (
 )
 # The checks that need the index's data, not only the planned file's own metadata.
 NEED_INDEX = {fresh_release.ID, yanked.ID, vulnerability.ID, email_drift.ID}
-NOW = datetime.now(timezone.utc)
+
+
+def ago(**delta: float) -> datetime:
+    """An upload time ``delta`` before now."""
+    return datetime.now(timezone.utc) - timedelta(**delta)
+
+
 MULTIPLE_USE = {"project_url", "classifier", "requires_dist", "provides_extra", "dynamic"}
 
 
@@ -122,7 +128,7 @@ def test_describe_age() -> None:
 
 def test_fresh_release(fake_index: FakeIndex, unique_name, tmp_path: Path) -> None:
     name = unique_name()
-    wheel = fake_index.publish(name, "1.2.3", upload_time=NOW - timedelta(hours=3, minutes=5))
+    wheel = fake_index.publish(name, "1.2.3", upload_time=ago(hours=3, minutes=5))
     (finding,) = check(fake_index, tmp_path, planned(fake_index, wheel), (fresh_release,))
     assert finding.severity is Severity.MEDIUM
     assert finding.message == (
@@ -136,7 +142,7 @@ def test_fresh_release(fake_index: FakeIndex, unique_name, tmp_path: Path) -> No
 def test_three_day_old_release_is_not_fresh(
     fake_index: FakeIndex, unique_name, tmp_path: Path
 ) -> None:
-    wheel = fake_index.publish(unique_name(), "1.0", upload_time=NOW - timedelta(days=3))
+    wheel = fake_index.publish(unique_name(), "1.0", upload_time=ago(days=3))
     assert check(fake_index, tmp_path, planned(fake_index, wheel), (fresh_release,)) == []
 
 
@@ -144,9 +150,9 @@ def test_brand_new_release_of_an_old_project(
     fake_index: FakeIndex, unique_name, tmp_path: Path
 ) -> None:
     name = unique_name()
-    fake_index.publish(name, "1.0", upload_time=NOW - timedelta(days=2000))
-    fake_index.publish(name, "1.9", upload_time=NOW - timedelta(days=300))
-    wheel = fake_index.publish(name, "2.0", upload_time=NOW - timedelta(minutes=20))
+    fake_index.publish(name, "1.0", upload_time=ago(days=2000))
+    fake_index.publish(name, "1.9", upload_time=ago(days=300))
+    wheel = fake_index.publish(name, "2.0", upload_time=ago(minutes=20))
     (finding,) = check(fake_index, tmp_path, planned(fake_index, wheel), (fresh_release,))
     assert "2.0 was uploaded 20 minutes ago" in finding.message
 
@@ -156,8 +162,8 @@ def test_upload_time_of_the_selected_file(
 ) -> None:
     """A wheel added to an old release today is fresh, whatever the release's age."""
     name = unique_name()
-    fake_index.publish(name, "1.0", sdist=True, upload_time=NOW - timedelta(days=400))
-    wheel = fake_index.publish(name, "1.0", upload_time=NOW - timedelta(hours=1))
+    fake_index.publish(name, "1.0", sdist=True, upload_time=ago(days=400))
+    wheel = fake_index.publish(name, "1.0", upload_time=ago(hours=1))
     (finding,) = check(fake_index, tmp_path, planned(fake_index, wheel), (fresh_release,))
     assert finding.evidence["filename"] == wheel.name
 

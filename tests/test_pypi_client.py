@@ -283,6 +283,18 @@ def test_no_second_retry(monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(calls) == 2
 
 
+def test_per_release_document_of_another_version_is_not_trusted() -> None:
+    """A mirror that answers every per-release URL with the latest release."""
+    latest = {"info": {"version": "2.0", "summary": "latest"}, "urls": [], "vulnerabilities": []}
+    project = {**latest, "releases": {"1.0": [{"filename": "x-1.0.tar.gz"}], "2.0": []}}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=project if request.url.path == "/pypi/x/json" else latest)
+
+    release = asyncio.run(mock_client(handler).release("x", "1.0"))
+    assert release.info is None and [f.filename for f in release.urls] == ["x-1.0.tar.gz"]
+
+
 def test_files_fall_back_to_the_project_document() -> None:
     """An index without a PEP 691 JSON simple page: the project document has the history."""
     project = {

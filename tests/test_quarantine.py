@@ -249,3 +249,15 @@ def test_cli_list_and_restore(site: Path, config: Config) -> None:
     assert result.exit_code == 0 and (site / "old.pth").exists()
     result = runner.invoke(q.quarantine, ["restore", entry.id], env=env)
     assert result.exit_code == 1 and "no quarantine entry" in result.output
+
+
+def test_a_failed_move_leaves_the_file_and_says_so(
+    site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocked = tmp_path / "cache-is-a-file"
+    blocked.write_text("")
+    review = _review(
+        site, Config(cache_dir=blocked), lambda: _install(site, "a", {"a.pth": IMPORT_LINE})
+    )
+    assert review.not_moved == [site / "a.pth"] and not review.quarantined
+    assert (site / "a.pth").exists() and "left in place" in capsys.readouterr().err

@@ -80,7 +80,7 @@ def test_startup_entry_of_wheel_members(member: str, entry: str | None) -> None:
 def test_path_only_pth_is_low() -> None:
     verdict = classify("demo.pth", b"# a comment\n/opt/demo/lib\n\nrelative/dir\n")
     assert verdict.severity is Severity.LOW
-    assert "paths" in verdict.reason
+    assert "sys.path" in verdict.reason
 
 
 def test_import_line_is_medium_and_shown() -> None:

@@ -132,7 +132,7 @@ def test_run_names_the_package_that_pulls_a_squat_in() -> None:
     parent = _dist("innocent", ["requsets>=1; python_version>'3'"], requested=True)
     (finding,) = _run(squat, [parent, squat])
     assert (finding.check, finding.package, finding.version) == ("typosquat", "requsets", "1.0")
-    assert "is a dependency of innocent" in finding.message
+    assert "pulled in as a dependency of innocent" in finding.message
     assert _run(parent, [parent, squat]) == []
 
 

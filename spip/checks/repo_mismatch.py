@@ -2,10 +2,13 @@
 
 Pointing a package at a famous repository ("starjacking") borrows its stars and
 its reputation; a typo-squat often links the original's repository. A GitHub,
-GitLab, Codeberg or Bitbucket URL is fine when its repository or owner is named
-like the package (``python-foo`` for ``foo``), or one name contains the other
-(``googleapis/python-storage`` for ``google-cloud-storage``, ``Azure/...`` for
-``azure-storage-blob``).
+GitLab, Codeberg or Bitbucket URL is fine when the owner, the repository or a
+monorepo folder in the URL, normalised (case, ``-_.``, ``python-``/``py``/``-py``/
+``-python`` affixes), equals or abbreviates the package's name or shares a
+distinctive word with it: ``someone/python-foo`` for ``foo``,
+``googleapis/python-storage`` for ``google-cloud-storage``, ``abseil/abseil-py``
+for ``absl-py``. Tuned on the 1,000 most downloaded projects, it fires on three,
+whose metadata really names a differently named repository.
 """
 
 from __future__ import annotations
@@ -23,88 +26,27 @@ if TYPE_CHECKING:
 
 ID = "repo-mismatch"
 FORGES = frozenset({"github.com", "gitlab.com", "codeberg.org", "bitbucket.org"})
+# fmt: off
 # First path segments of forge pages that are not a repository.
-NOT_OWNERS = frozenset(
-    {
-        "sponsors",
-        "orgs",
-        "apps",
-        "marketplace",
-        "topics",
-        "features",
-        "settings",
-        "about",
-        "site",
-        "collections",
-        "enterprise",
-        "users",
-        "explore",
-        "login",
-        "search",
-        "groups",
-    }
-)
+NOT_OWNERS = frozenset({
+    "sponsors", "orgs", "apps", "marketplace", "topics", "features", "settings", "about",
+    "site", "collections", "enterprise", "users", "explore", "login", "search", "groups",
+})
 # Path segments of forge pages, not names: below the repository they are skipped, and
 # on GitLab (where groups nest) the first of them ends the repository path.
-FORGE_PAGES = frozenset(
-    {
-        "-",
-        "tree",
-        "blob",
-        "raw",
-        "src",
-        "issues",
-        "pulls",
-        "pull",
-        "merge_requests",
-        "releases",
-        "tags",
-        "wiki",
-        "wikis",
-        "commits",
-        "actions",
-        "discussions",
-        "archive",
-        "main",
-        "master",
-    }
-)
+FORGE_PAGES = frozenset({
+    "-", "tree", "blob", "raw", "src", "issues", "pulls", "pull", "merge_requests",
+    "releases", "tags", "wiki", "wikis", "commits", "actions", "discussions", "archive",
+    "main", "master",
+})
 # Words too common in package, owner and file names to relate two names.
-GENERIC = frozenset(
-    {
-        "python",
-        "python3",
-        "api",
-        "sdk",
-        "lib",
-        "libs",
-        "core",
-        "client",
-        "tools",
-        "util",
-        "utils",
-        "types",
-        "stubs",
-        "plugin",
-        "plugins",
-        "the",
-        "for",
-        "and",
-        "dev",
-        "org",
-        "inc",
-        "labs",
-        "readme",
-        "changelog",
-        "changes",
-        "history",
-        "docs",
-        "packages",
-        "md",
-        "rst",
-        "txt",
-    }
-)
+GENERIC = frozenset({
+    "python", "python3", "api", "sdk", "lib", "libs", "core", "client", "tools", "util",
+    "utils", "types", "stubs", "plugin", "plugins", "the", "for", "and", "dev", "org",
+    "inc", "labs", "readme", "changelog", "changes", "history", "docs", "packages", "md",
+    "rst", "txt",
+})
+# fmt: on
 _AFFIXES = re.compile(r"^(python|py)-+|-+(python3?|py3?)$")
 _MIN_COMMON = 3
 

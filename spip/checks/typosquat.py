@@ -5,7 +5,7 @@ indexes built once per process (about 0.1 s), so a name costs some tens of
 microseconds: the names without separators, with their words reordered, with
 look-alike characters folded, with their letters sorted, with a common affix removed;
 one-edit neighbours through a deletion index (short names) or two half-name keys;
-two-edit neighbours of long names through buckets of first, last and end letters.
+two-edit neighbours of long names through buckets of length and first letters.
 
 MEDIUM is what a typo or a squatter makes of a popular name: swapped neighbouring
 letters, a look-alike character, a neighbouring key, a doubled, dropped or added
@@ -75,7 +75,8 @@ _KINDS: dict[str, tuple[str, tuple[int, int, int]]] = {
 KINDS = tuple(_KINDS)
 # Past these ranks a likeness is too common to report at all (other kinds: LISTED).
 _STRONG = ("lookalike", "transposition", "doubled")  # any rank
-_LOW_MAX_RANK = {"extension": TOP, "two-edits": TOP}
+_LOOSE = ("substitution", "added", "digit", "affix", "two-edits")
+_LOW_MAX_RANK = {"extension": VERY_TOP, **dict.fromkeys(_LOOSE, TOP)}
 
 _ROWS = ("1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm")
 _ROW_OFFSETS = (0.0, 0.5, 0.75, 1.25)
@@ -84,10 +85,11 @@ _KEYS = {ch: (r, c + _ROW_OFFSETS[r]) for r, row in enumerate(_ROWS) for c, ch i
 _LOOKALIKES = {frozenset(p) for p in ("l1", "li", "1i", "o0", "uv", "gq", "s5", "e3", "a4")}
 # Sequences folded to one character to compare the "skeletons" of two names.
 _SKELETON = (("rn", "m"), ("vv", "w"), ("cl", "d"), ("0", "o"), ("1", "l"), ("i", "l"))
-# Affixes people add to a popular name for their own project, and squatters to theirs.
+# Affixes people add to a popular name for their own project, and squatters to theirs
+# (a version or year, "install", "new" or "official" to look like the real or newer one).
 _CORE = re.compile(
-    r"(?:python3|python|py3|py)?(?P<core>[a-z0-9]{3,}?)"
-    r"(?:python3|python|py3|py|lib|dev|sdk|utils|tools|api)?[0-9]*"
+    r"[0-9]*(?:python3|python|py3|py|install)?(?P<core>[a-z0-9]{3,}?)"
+    r"(?:python3|python|py3|py|lib|dev|sdk|utils|tools|api|new|latest|official)?[0-9]*"
 )
 _RUNS = re.compile(r"(.)\1{2,}")
 
@@ -143,11 +145,6 @@ def _half_keys(word: str, size: int) -> tuple[tuple[int, str], tuple[int, str]]:
     return (size, word[:k]), (-size, word[len(word) - (size - k - 2) :])
 
 
-def _two_edit_keys(word: str, size: int) -> tuple[tuple[int, str], ...]:
-    """Keys of a long word of ``size`` letters; two edits rarely change all three."""
-    return (size, word[:3]), (-size, word[-3:]), (0, f"{size}{word[0]}{word[-1]}")
-
-
 def _neighbours(a: str, b: str) -> bool:
     pa, pb = _KEYS.get(a), _KEYS.get(b)
     return pa is not None and pb is not None and abs(pa[0] - pb[0]) <= 1 and abs(pa[1] - pb[1]) <= 1
@@ -173,7 +170,7 @@ def _one_edit(name: str, target: str) -> tuple[str, int]:
     char, before, after = longer[i], longer[i - 1 : i], longer[i + 1 : i + 2]
     if char.isdigit():
         return "digit", i
-    if char == "s" and i == len(shorter):
+    if char == "s" and longer[i + 1 : i + 2] in ("", "-"):
         return "plural", i
     if char in (before, after):
         return "doubled", i
@@ -241,8 +238,7 @@ class Detector:
                 for key in {form, *_deletions(form)}:
                     _append(self._deleted, key, name)
         if len(stem) >= LONG and self.ranks[name] <= _LOW_MAX_RANK["two-edits"]:
-            for key in _two_edit_keys(stem, len(stem)):
-                _append(self._long, key, name)
+            _append(self._long, (len(stem), stem[:2]), name)
 
     def lookalike(self, name: str) -> Lookalike | None:
         """The popular project ``name`` imitates, or None (always None for a popular name)."""
@@ -287,7 +283,10 @@ class Detector:
             other = _squash(target)
             if jellyfish.damerau_levenshtein_distance(word, other) == 1:
                 near.append((target, False))
-            elif jellyfish.damerau_levenshtein_distance(word, _stem(other)) == 1:
+            elif (
+                word[:2] == other[:2]
+                and jellyfish.damerau_levenshtein_distance(word, _stem(other)) == 1
+            ):
                 near.append((target, True))
         return near
 
@@ -321,8 +320,9 @@ class Detector:
         found = []
         for collapsed in {_RUNS.sub(r"\1", word), _RUNS.sub(r"\1\1", word)} - {word}:
             same = self._exact.get(collapsed)
-            near = [target for target, _ in self._near(collapsed)]
-            for target in [same] * bool(same) + near:
+            targets = [same] if same else []
+            targets += [target for target, _ in self._near(collapsed)]
+            for target in targets:
                 found += self._match(name, target, "repeated")
         for target in (self._exact.get(word[:-2]), self._exact.get(word[2:])):
             if target and len(_squash(target)) <= MIN_LENGTH:
@@ -330,14 +330,17 @@ class Detector:
         target = self._sorted.get("".join(sorted(word)))
         if target and len(word) >= 6:
             found += self._match(name, target, "shuffled")
-        stem = _stem(word)
-        candidates: set[str] = set()
-        for size in range(len(stem) - 2, len(stem) + 3) if len(stem) >= LONG - 2 else ():
-            for key in _two_edit_keys(stem, size):
-                candidates.update(self._long.get(key, ()))
-        for target in candidates:
-            if jellyfish.damerau_levenshtein_distance(stem, _stem(_squash(target))) <= 2:
-                found += self._match(name, target, "two-edits")
+        if len(word) >= LONG - 2:
+            found += self._two_edit_matches(name, _stem(word))
+        return found
+
+    def _two_edit_matches(self, name: str, stem: str) -> list[Lookalike]:
+        """Long names two edits away, their first two letters kept (a typo rarely hits both)."""
+        found = []
+        for size in range(len(stem) - 2, len(stem) + 3):
+            for target in self._long.get((size, stem[:2]), ()):
+                if jellyfish.damerau_levenshtein_distance(stem, _stem(_squash(target))) <= 2:
+                    found += self._match(name, target, "two-edits")
         return found
 
 
@@ -372,17 +375,16 @@ def _finding(found: Lookalike, version: str | None, required_by: list[str] | Non
     else:
         standing = f"the {_ordinal(found.rank)} most downloaded project"
     likeness = f"`{name}` looks like `{target}` ({standing}; {found.how})"
-    allow = f"add `{name}:{ID}` to the `allow` setting"
+    allow = f"add `{name}:{ID}` to `allow`"
     if required_by is None:
         message = (
-            f"{likeness}; did you mean {target}? If so, install {target} instead; "
-            f"if {name} is what you want, check who publishes it, then {allow}."
+            f"{likeness}; did you mean {target}? If not, check who publishes {name}, then {allow}."
         )
     else:
         parents = ", ".join(neutralise(p) for p in required_by) or "a package of the plan"
         message = (
-            f"{likeness} and is a dependency of {parents}, a known way to slip in a "
-            f"squatted package: check why before installing; once reviewed, {allow}."
+            f"{likeness}, pulled in as a dependency of {parents}: "
+            f"check why before installing, then {allow}."
         )
     return Finding(
         check=ID,

@@ -84,6 +84,8 @@ class LoggedRequest:
 
 @dataclass
 class Response:
+    """What the HTTP handler sends: status, body, headers (it adds Content-Length)."""
+
     status: int
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
@@ -124,6 +126,8 @@ class Release:
 
 @dataclass
 class Swap:
+    """Other bytes to serve under a file's name once ``after`` GETs of it have been answered."""
+
     data: bytes
     after: int
     downloads: int = 0
@@ -433,7 +437,10 @@ class FakeIndex:
         project = canonicalize_name(name)
         with self._lock:
             if path.name in self._files:
-                raise ValueError(f"{path.name} is already on the index")
+                raise ValueError(
+                    f"{path.name} is already on the index (which tests share: name projects "
+                    "with unique_name())"
+                )
             releases = self._projects.setdefault(project, {})
             release = releases.setdefault(
                 canonicalize_version(version),

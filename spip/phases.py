@@ -1,0 +1,196 @@
+"""The heavy part of ``spip install``, after phase 1 started: the wheels-first
+resolution loop, the concurrent checks and downloads, the gate, phase 2 and
+the review after it. Imported by :mod:`spip.install` while pip resolves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+from packaging.version import InvalidVersion, Version
+
+from spip import gate, output, pip_runner
+from spip.cache import Cache
+from spip.checks.base import CheckContext
+from spip.checks.registry import CHECKS, run_checks
+from spip.checks.sdist_build import sdist_findings
+from spip.fetch import Artifacts, IntegrityError, fetchable
+from spip.history import History
+from spip.http import make_client
+from spip.install import STARTED, Run
+from spip.netconf import NetSettings, net_settings
+from spip.pypi import PyPIClient
+from spip.quarantine import review_after_install
+from spip.report import PlannedDist, ReportError, parse_report
+from spip.snapshot import take_snapshot
+
+
+def run(r: Run, pending: pip_runner.PendingResolution,
+        dirs_proc: subprocess.Popen[str] | None) -> int:
+    net = net_settings(r.args.network(), prefix=str(Path(r.python).parent.parent))
+    return asyncio.run(_resolve_check_install(r, net, pending, dirs_proc))
+
+
+async def _resolve_check_install(r: Run, net: NetSettings, pending: pip_runner.PendingResolution,
+                                 dirs_proc: subprocess.Popen[str] | None) -> int:
+    async with make_client(net) as client:
+        pypi = PyPIClient(client, r.config.pypi_url, Cache(r.config.cache_dir))
+        history = History(r.config.cache_dir)
+        artifacts = Artifacts(client, r.config.cache_dir)
+        try:
+            status = await _phases(r, pending, pypi, history, artifacts, dirs_proc)
+        finally:
+            artifacts.cleanup()
+    return status
+
+
+async def _resolve(r: Run, pending: pip_runner.PendingResolution, pypi: PyPIClient
+                   ) -> tuple[pip_runner.Resolution, int | None]:
+    """Phase 1, wheels first: no sdist is built before its project passed the gate.
+
+    Returns pip's resolution, and an exit status when the run ends here.
+    """
+    allowed: list[str] = []
+    start = r.timings["startup"]
+    while True:
+        res = await asyncio.to_thread(pending.wait)
+        if res.returncode == 0:
+            r.timings["phase1"] = time.perf_counter() - STARTED - start
+            return res, None
+        missing = [canonicalize_name(n) for n in res.missing_wheels()]
+        missing = [n for n in dict.fromkeys(missing) if n not in allowed]
+        findings = await sdist_findings(missing, pypi, r.config) if missing else None
+        if not findings:  # not a wheels problem, or no sdist either: pip's own error
+            sys.stdout.write(res.stdout)
+            sys.stderr.write(res.stderr)
+            return res, r.finish("pip-failed", res.returncode)
+        verdict = r.gate(findings)
+        if not verdict.proceed:
+            return res, r.refuse(verdict)
+        allowed.extend(f.package for f in findings if f.check == "sdist-build")
+        pending = pip_runner.resolve(r.python, r.args, wheels_only=True, source_allowed=allowed)
+
+
+async def _phases(r: Run, pending: pip_runner.PendingResolution, pypi: PyPIClient,
+                  history: History, artifacts: Artifacts,
+                  dirs_proc: subprocess.Popen[str] | None) -> int:
+    res, status = await _resolve(r, pending, pypi)
+    if status is not None:
+        return status
+    try:
+        r.plan = list(parse_report(res.report or "").install)
+    except ReportError as exc:
+        output.say(f"spip: error: {exc}; nothing was installed.", fg="red")
+        return r.finish("failed", gate.EXIT_UNSAFE)
+    sys.stderr.write(res.stderr)
+    if not r.plan:
+        sys.stdout.write(res.stdout)  # what pip prints when everything is already satisfied
+        return r.finish("nothing-to-install", 0)
+
+    if not r.dry_run:
+        artifacts.start(r.plan)  # downloads overlap the checks
+    start = time.perf_counter()
+    ctx = CheckContext(r.config, r.plan, pypi, history, artifacts)
+    findings = await run_checks(ctx, CHECKS)
+    r.timings["checks"] = time.perf_counter() - start
+    verdict = await asyncio.to_thread(r.gate, findings)
+    if r.dry_run:
+        output.show_plan(r.plan)
+        return r.finish("dry-run", 0 if verdict.proceed else gate.EXIT_REFUSED)
+    if not verdict.proceed:
+        return r.refuse(verdict)
+
+    start = time.perf_counter()
+    try:
+        files = await artifacts.wait_all()
+    except IntegrityError as exc:
+        output.say(f"spip: error: {exc}; nothing was installed.", fg="red", bold=True)
+        return r.finish("refused", gate.EXIT_UNSAFE)
+    r.timings["fetch_wait"] = time.perf_counter() - start
+    for name, reason in artifacts.errors.items():
+        output.say(f"spip: could not fetch {name} itself ({reason}); pip will download it "
+                   "from the index, pinned to the checked sha256.")
+
+    dirs = pip_runner.install_dirs(dirs_proc.communicate()[0], r.args) if dirs_proc else []
+    before = take_snapshot(dirs)
+    start = time.perf_counter()
+    status = await asyncio.to_thread(_phase2, r, files, artifacts.folder)
+    r.timings["phase2"] = time.perf_counter() - start
+    if status != 0:
+        return r.finish("pip-failed", status)
+    await asyncio.to_thread(history.record_installed, r.plan)
+    review = await asyncio.to_thread(
+        review_after_install, before, take_snapshot(dirs), accepted=_accepted_startup_files(r),
+        interactive=r.interactive, config=r.config, plan=r.plan,
+    )
+    r.findings.extend(review.findings)
+    if review.quarantined:
+        return r.finish("installed-quarantined", gate.EXIT_QUARANTINED,
+                        quarantined=[q.to_json() for q in review.quarantined])
+    return r.finish("installed", 0)
+
+
+def _accepted_startup_files(r: Run) -> set[str]:
+    """Startup files the pre-install checks showed and the gate let through."""
+    return {
+        name
+        for f in r.findings
+        if f.check == "pth-file" and (f.package, f.check) in r.decided
+        for name in f.evidence.get("files", [])
+    }
+
+
+def _pinnable(dist: PlannedDist) -> bool:
+    """Whether pip can find this file by ``name==version`` in a find-links folder."""
+    try:
+        if dist.is_wheel:
+            name, version, *_ = parse_wheel_filename(dist.filename)
+        else:
+            name, version = parse_sdist_filename(dist.filename)
+    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
+        return False
+    return name == dist.name and version == Version(dist.version)
+
+
+def _as_is(dist: PlannedDist, folder: Path) -> list[str]:
+    """A requirement pip installs as the user gave it (directories, VCS, odd file names)."""
+    if dist.source == "vcs":
+        info = dist.download_info.vcs_info
+        assert info is not None
+        # PEP 610 records the URL without the ``git+`` prefix; pin the checked commit.
+        url = f"{info.vcs}+{dist.url}@{info.commit_id or info.requested_revision or ''}".rstrip("@")
+        subdir = getattr(dist.download_info, "subdirectory", None)
+        # The bare URL form: older pips reject ``name @ git+file:///...``.
+        url += f"#egg={dist.name}" + (f"&subdirectory={subdir}" if subdir else "")
+        return ["-e", url] if dist.editable else [url]
+    if dist.source == "dir":
+        path = dist.local_path or dist.url
+        return ["-e", path] if dist.editable else [path]
+    return [f"{dist.name} @ {(folder / dist.filename).as_uri()}"]
+
+
+def _phase2(r: Run, files: dict[str, Path | None], folder: Path) -> int:
+    hashed, as_is = [], []
+    needs_index = False
+    # pip's report lists what was asked for first; installing in reverse puts
+    # dependencies before their dependents, as a plain install would.
+    for dist in reversed(r.plan):
+        if fetchable(dist) and (files.get(dist.name) is None or _pinnable(dist)):
+            hashed.append(f"{dist.name}=={dist.version} --hash=sha256:{dist.sha256}")
+            needs_index |= files.get(dist.name) is None or not dist.is_wheel
+        else:
+            as_is.extend(_as_is(dist, folder))
+    return pip_runner.install(r.python, r.args, hashed_requirements=hashed, folder=folder,
+                              needs_index=needs_index, as_is=as_is)
+
