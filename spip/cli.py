@@ -17,9 +17,21 @@ from spip import __version__
 
 # pip's general options that take a value (they may stand before the command).
 _GENERAL_WITH_VALUE = {
-    "--python", "--log", "--log-file", "--proxy", "--retries", "--timeout", "--exists-action",
-    "--trusted-host", "--cert", "--client-cert", "--cache-dir", "--use-feature",
-    "--use-deprecated", "--keyring-provider", "--resume-retries",
+    "--python",
+    "--log",
+    "--log-file",
+    "--proxy",
+    "--retries",
+    "--timeout",
+    "--exists-action",
+    "--trusted-host",
+    "--cert",
+    "--client-cert",
+    "--cache-dir",
+    "--use-feature",
+    "--use-deprecated",
+    "--keyring-provider",
+    "--resume-retries",
 }
 
 SPIP_OPTIONS_HELP = """
@@ -52,16 +64,23 @@ def _fail(message: str, status: int = 2) -> None:
 
 
 @click.command(
-    context_settings={"ignore_unknown_options": True, "allow_interspersed_args": True,
-                      "help_option_names": []},
+    context_settings={
+        "ignore_unknown_options": True,
+        "allow_interspersed_args": True,
+        "help_option_names": [],
+    },
     add_help_option=False,
 )
 @click.option("--sensitivity", type=click.Choice(["low", "medium", "high"], case_sensitive=False))
 @click.option("--ignore-warning", is_flag=True, default=None)
 @click.option("--findings-json", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("pip_args", nargs=-1, type=click.UNPROCESSED)
-def install(sensitivity: str | None, ignore_warning: bool | None, findings_json: Path | None,
-            pip_args: tuple[str, ...]) -> None:
+def install(
+    sensitivity: str | None,
+    ignore_warning: bool | None,
+    findings_json: Path | None,
+    pip_args: tuple[str, ...],
+) -> None:
     """``pip install``, with every planned distribution checked before it lands."""
     from spip.pip_runner import passthrough, target_python
 
@@ -76,14 +95,21 @@ def install(sensitivity: str | None, ignore_warning: bool | None, findings_json:
     from spip.pip_args import ArgsError, parse
 
     try:
-        settings = config_mod.load({"sensitivity": sensitivity, "ignore_warning": ignore_warning,
-                                    "findings_json": findings_json})
+        settings = config_mod.load(
+            {
+                "sensitivity": sensitivity,
+                "ignore_warning": ignore_warning,
+                "findings_json": findings_json,
+            }
+        )
         parsed = parse(args)
         if settings.findings_json is not None:
             folder = settings.findings_json.resolve().parent
             if not folder.is_dir() or not os.access(folder, os.W_OK):
-                raise ArgsError(f"cannot write the findings file {settings.findings_json}: "
-                                "its folder does not exist or is not writable")
+                raise ArgsError(
+                    f"cannot write the findings file {settings.findings_json}: "
+                    "its folder does not exist or is not writable"
+                )
         status = install_mod.run(parsed, settings)
     except (config_mod.ConfigError, ArgsError) as exc:
         _fail(str(exc))
@@ -104,12 +130,15 @@ def main(argv: list[str] | None = None) -> None:
     command, index = _split_command(argv)
     try:
         if command == "install":
-            install.main(args=argv[:index] + argv[index + 1:], prog_name="spip install",
-                         standalone_mode=True)
+            install.main(
+                args=argv[:index] + argv[index + 1 :],
+                prog_name="spip install",
+                standalone_mode=True,
+            )
         elif command == "quarantine":
             from spip.quarantine import quarantine
 
-            quarantine.main(args=argv[index + 1:], prog_name="spip quarantine")
+            quarantine.main(args=argv[index + 1 :], prog_name="spip quarantine")
         elif command is None and ("--version" in argv or "-V" in argv):
             sys.exit(_version(argv))
         else:

@@ -55,7 +55,9 @@ def _platform_dir(kind: str) -> Path:
     home = Path.home()
     if sys.platform == "win32":
         base = os.environ.get("LOCALAPPDATA" if kind == "cache" else "APPDATA")
-        root = Path(base) if base else home / "AppData" / ("Local" if kind == "cache" else "Roaming")
+        root = (
+            Path(base) if base else home / "AppData" / ("Local" if kind == "cache" else "Roaming")
+        )
         return root / "spip" / ("Cache" if kind == "cache" else "")
     if sys.platform == "darwin":
         sub = "Caches" if kind == "cache" else "Application Support"
@@ -143,8 +145,11 @@ def _read_toml(path: Path) -> dict[str, Any] | None:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
 
 
-def load(cli: Mapping[str, Any] | None = None, cwd: Path | None = None,
-         environ: Mapping[str, str] | None = None) -> Config:
+def load(
+    cli: Mapping[str, Any] | None = None,
+    cwd: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Config:
     """Merge every source of settings; later sources win."""
     environ = os.environ if environ is None else environ
     merged: dict[str, Any] = {}

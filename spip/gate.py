@@ -35,7 +35,9 @@ class Verdict:
     proceed: bool
     # Findings that made the gate ask or stop (empty when it only warned).
     blocking: tuple[Finding, ...]
-    reason: str  # "clean", "warned", "ignored", "answered-yes", "answered-no", "no-input", "stopped"
+    reason: (
+        str  # "clean", "warned", "ignored", "answered-yes", "answered-no", "no-input", "stopped"
+    )
 
 
 def action_for(severity: Severity, sensitivity: str) -> Action:
@@ -47,8 +49,9 @@ def action_for(severity: Severity, sensitivity: str) -> Action:
     return Action.WARN
 
 
-def decide(findings: Sequence[Finding], config: Config,
-           ask: Callable[[Sequence[Finding]], bool] | None) -> Verdict:
+def decide(
+    findings: Sequence[Finding], config: Config, ask: Callable[[Sequence[Finding]], bool] | None
+) -> Verdict:
     """Apply the table; ``ask`` asks a person (None when nobody can answer)."""
     active = [f for f in findings if not config.allows(f.package, f.check)]
     if not active:
@@ -63,7 +66,9 @@ def decide(findings: Sequence[Finding], config: Config,
         return Verdict(True, (), "warned")
     if ask is None:
         return Verdict(False, asking, "no-input")
-    return Verdict(True, (), "answered-yes") if ask(asking) else Verdict(False, asking, "answered-no")
+    return (
+        Verdict(True, (), "answered-yes") if ask(asking) else Verdict(False, asking, "answered-no")
+    )
 
 
 def how_to_go_on(verdict: Verdict) -> str:

@@ -24,7 +24,9 @@ def make_client(net: NetSettings) -> httpx.AsyncClient:
         verify=verify,
         cert=net.client_cert,
         timeout=httpx.Timeout(net.timeout, connect=min(net.timeout, 10.0)),
-        limits=httpx.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS),
+        limits=httpx.Limits(
+            max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS
+        ),
         follow_redirects=True,
         max_redirects=5,
         headers={"User-Agent": f"spip/{__version__} (+https://spip.lamentxu.top)"},

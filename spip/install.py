@@ -1,4 +1,4 @@
-"""``spip install``: screen, resolve (phase 1), check, gate, install exactly what was checked (phase 2).
+"""``spip install``: screen, resolve (phase 1), check, gate, install what was checked (phase 2).
 
 See MISSION.md, "How an install flows". This module is the light front: it
 screens the typed names and starts phase 1, and only then imports the heavy
@@ -46,9 +46,14 @@ class Run:
         self.timings["total"] = time.perf_counter() - STARTED
         if self.config.findings_json is not None:
             output.write_findings_json(
-                self.config.findings_json, sensitivity=self.config.sensitivity, plan=self.plan,
-                findings=self.findings, decision=decision, exit_status=status,
-                timings=self.timings, extra=extra or None,
+                self.config.findings_json,
+                sensitivity=self.config.sensitivity,
+                plan=self.plan,
+                findings=self.findings,
+                decision=decision,
+                exit_status=status,
+                timings=self.timings,
+                extra=extra or None,
             )
         return status
 
@@ -63,8 +68,11 @@ class Run:
         return verdict
 
     def refuse(self, verdict: gate.Verdict) -> int:
-        why = "nobody can answer the question here (no terminal or --no-input)" \
-            if verdict.reason == "no-input" else "the install was refused"
+        why = (
+            "nobody can answer the question here (no terminal or --no-input)"
+            if verdict.reason == "no-input"
+            else "the install was refused"
+        )
         output.say(f"spip: nothing was installed: {why}.", fg="red", bold=True)
         output.say(f"spip: {gate.how_to_go_on(verdict)}")
         return self.finish("refused", gate.EXIT_REFUSED)
@@ -93,8 +101,12 @@ def run(args: PipInstallArgs, config: Config) -> int:
 
     pending = pip_runner.resolve(python, args, wheels_only=True)
     r.timings["startup"] = time.perf_counter() - STARTED
-    dirs_proc = None if r.dry_run else subprocess.Popen(
-        pip_runner.install_dirs_command(python, args), stdout=subprocess.PIPE, text=True
+    dirs_proc = (
+        None
+        if r.dry_run
+        else subprocess.Popen(
+            pip_runner.install_dirs_command(python, args), stdout=subprocess.PIPE, text=True
+        )
     )
     try:
         from spip import phases  # loads while pip resolves

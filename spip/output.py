@@ -41,8 +41,11 @@ def show_findings(findings: Sequence[Finding], versions: dict[str, str | None]) 
         version = versions.get(package) or found[0].version
         say(f"  {neutralise(package, 80)} {neutralise(version or '', 40)}".rstrip())
         for f in sorted(found, key=lambda f: -f.severity):
-            label = click.style(f"{f.severity.name:<6}", fg=_COLOURS[f.severity], bold=True) \
-                if _colour() else f"{f.severity.name:<6}"
+            label = (
+                click.style(f"{f.severity.name:<6}", fg=_COLOURS[f.severity], bold=True)
+                if _colour()
+                else f"{f.severity.name:<6}"
+            )
             click.echo(f"    {label} {f.check}: {neutralise(f.message, 400)}", err=True)
 
 
@@ -67,9 +70,17 @@ def plan_json(plan: Sequence[Any]) -> list[dict[str, Any]]:
     ]
 
 
-def write_findings_json(path: Path, *, sensitivity: str, plan: Sequence[Any],
-                        findings: Sequence[Finding], decision: str, exit_status: int,
-                        timings: dict[str, float], extra: dict[str, Any] | None = None) -> None:
+def write_findings_json(
+    path: Path,
+    *,
+    sensitivity: str,
+    plan: Sequence[Any],
+    findings: Sequence[Finding],
+    decision: str,
+    exit_status: int,
+    timings: dict[str, float],
+    extra: dict[str, Any] | None = None,
+) -> None:
     """Write the findings document (see README, "The findings document")."""
     from spip.hotlist import snapshot_date
 

@@ -36,14 +36,19 @@ from spip.report import PlannedDist, ReportError, parse_report
 from spip.snapshot import take_snapshot
 
 
-def run(r: Run, pending: pip_runner.PendingResolution,
-        dirs_proc: subprocess.Popen[str] | None) -> int:
+def run(
+    r: Run, pending: pip_runner.PendingResolution, dirs_proc: subprocess.Popen[str] | None
+) -> int:
     net = net_settings(r.args.network(), prefix=str(Path(r.python).parent.parent))
     return asyncio.run(_resolve_check_install(r, net, pending, dirs_proc))
 
 
-async def _resolve_check_install(r: Run, net: NetSettings, pending: pip_runner.PendingResolution,
-                                 dirs_proc: subprocess.Popen[str] | None) -> int:
+async def _resolve_check_install(
+    r: Run,
+    net: NetSettings,
+    pending: pip_runner.PendingResolution,
+    dirs_proc: subprocess.Popen[str] | None,
+) -> int:
     async with make_client(net) as client:
         pypi = PyPIClient(client, r.config.pypi_url, Cache(r.config.cache_dir))
         history = History(r.config.cache_dir)
@@ -52,11 +57,15 @@ async def _resolve_check_install(r: Run, net: NetSettings, pending: pip_runner.P
             status = await _phases(r, pending, pypi, history, artifacts, dirs_proc)
         finally:
             artifacts.cleanup()
+            history.close()
+    for warning in history.warnings:  # the history is a help, never a reason to fail
+        output.say(f"spip: warning: {warning}")
     return status
 
 
-async def _resolve(r: Run, pending: pip_runner.PendingResolution, pypi: PyPIClient
-                   ) -> tuple[pip_runner.Resolution, int | None]:
+async def _resolve(
+    r: Run, pending: pip_runner.PendingResolution, pypi: PyPIClient
+) -> tuple[pip_runner.Resolution, int | None]:
     """Phase 1, wheels first: no sdist is built before its project passed the gate.
 
     Returns pip's resolution, and an exit status when the run ends here.
@@ -82,9 +91,14 @@ async def _resolve(r: Run, pending: pip_runner.PendingResolution, pypi: PyPIClie
         pending = pip_runner.resolve(r.python, r.args, wheels_only=True, source_allowed=allowed)
 
 
-async def _phases(r: Run, pending: pip_runner.PendingResolution, pypi: PyPIClient,
-                  history: History, artifacts: Artifacts,
-                  dirs_proc: subprocess.Popen[str] | None) -> int:
+async def _phases(
+    r: Run,
+    pending: pip_runner.PendingResolution,
+    pypi: PyPIClient,
+    history: History,
+    artifacts: Artifacts,
+    dirs_proc: subprocess.Popen[str] | None,
+) -> int:
     res, status = await _resolve(r, pending, pypi)
     if status is not None:
         return status
@@ -94,6 +108,8 @@ async def _phases(r: Run, pending: pip_runner.PendingResolution, pypi: PyPIClien
         output.say(f"spip: error: {exc}; nothing was installed.", fg="red")
         return r.finish("failed", gate.EXIT_UNSAFE)
     sys.stderr.write(res.stderr)
+    for path in r.args.values("--report"):  # the user asked pip for its report too
+        Path(path).write_text(res.report or "", encoding="utf-8")
     if not r.plan:
         sys.stdout.write(res.stdout)  # what pip prints when everything is already satisfied
         return r.finish("nothing-to-install", 0)
@@ -119,8 +135,10 @@ async def _phases(r: Run, pending: pip_runner.PendingResolution, pypi: PyPIClien
         return r.finish("refused", gate.EXIT_UNSAFE)
     r.timings["fetch_wait"] = time.perf_counter() - start
     for name, reason in artifacts.errors.items():
-        output.say(f"spip: could not fetch {name} itself ({reason}); pip will download it "
-                   "from the index, pinned to the checked sha256.")
+        output.say(
+            f"spip: could not fetch {name} itself ({reason}); pip will download it "
+            "from the index, pinned to the checked sha256."
+        )
 
     dirs = pip_runner.install_dirs(dirs_proc.communicate()[0], r.args) if dirs_proc else []
     before = take_snapshot(dirs)
@@ -131,13 +149,24 @@ async def _phases(r: Run, pending: pip_runner.PendingResolution, pypi: PyPIClien
         return r.finish("pip-failed", status)
     await asyncio.to_thread(history.record_installed, r.plan)
     review = await asyncio.to_thread(
-        review_after_install, before, take_snapshot(dirs), accepted=_accepted_startup_files(r),
-        interactive=r.interactive, config=r.config, plan=r.plan,
+        review_after_install,
+        before,
+        take_snapshot(dirs),
+        accepted=_accepted_startup_files(r),
+        interactive=r.interactive,
+        config=r.config,
+        plan=r.plan,
     )
     r.findings.extend(review.findings)
-    if review.quarantined:
-        return r.finish("installed-quarantined", gate.EXIT_QUARANTINED,
-                        quarantined=[q.to_json() for q in review.quarantined])
+    if review.quarantined or review.not_moved:
+        # Installed, but a startup file was refused: quarantined, or (if it could
+        # not be moved) still in place, which the review has said.
+        return r.finish(
+            "installed-quarantined",
+            gate.EXIT_QUARANTINED,
+            quarantined=[q.to_json() for q in review.quarantined],
+            not_moved=[str(p) for p in review.not_moved],
+        )
     return r.finish("installed", 0)
 
 
@@ -191,6 +220,11 @@ def _phase2(r: Run, files: dict[str, Path | None], folder: Path) -> int:
             needs_index |= files.get(dist.name) is None or not dist.is_wheel
         else:
             as_is.extend(_as_is(dist, folder))
-    return pip_runner.install(r.python, r.args, hashed_requirements=hashed, folder=folder,
-                              needs_index=needs_index, as_is=as_is)
-
+    return pip_runner.install(
+        r.python,
+        r.args,
+        hashed_requirements=hashed,
+        folder=folder,
+        needs_index=needs_index,
+        as_is=as_is,
+    )

@@ -16,27 +16,92 @@ from pathlib import Path
 
 # Options of pip (general + install) that take a value, long and short forms.
 _VALUE_OPTIONS = {
-    "--python", "--log", "--log-file", "--proxy", "--retries", "--timeout", "--exists-action",
-    "--trusted-host", "--cert", "--client-cert", "--cache-dir", "--use-feature",
-    "--use-deprecated", "--keyring-provider", "--resume-retries", "--progress-bar",
-    "-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-t", "--target",
-    "--platform", "--python-version", "--implementation", "--abi", "--root", "--prefix",
-    "--src", "--source", "--source-dir", "--source-directory", "--upgrade-strategy",
-    "-C", "--config-settings", "--global-option", "--install-option", "--report",
-    "--no-binary", "--only-binary", "-i", "--index-url", "--extra-index-url", "-f",
-    "--find-links", "--root-user-action", "--group", "--build-constraint",
-    "--uploaded-prior-to", "--exclude-newer", "--extra", "--format",
+    "--python",
+    "--log",
+    "--log-file",
+    "--proxy",
+    "--retries",
+    "--timeout",
+    "--exists-action",
+    "--trusted-host",
+    "--cert",
+    "--client-cert",
+    "--cache-dir",
+    "--use-feature",
+    "--use-deprecated",
+    "--keyring-provider",
+    "--resume-retries",
+    "--progress-bar",
+    "-r",
+    "--requirement",
+    "-c",
+    "--constraint",
+    "-e",
+    "--editable",
+    "-t",
+    "--target",
+    "--platform",
+    "--python-version",
+    "--implementation",
+    "--abi",
+    "--root",
+    "--prefix",
+    "--src",
+    "--source",
+    "--source-dir",
+    "--source-directory",
+    "--upgrade-strategy",
+    "-C",
+    "--config-settings",
+    "--global-option",
+    "--install-option",
+    "--report",
+    "--no-binary",
+    "--only-binary",
+    "-i",
+    "--index-url",
+    "--extra-index-url",
+    "-f",
+    "--find-links",
+    "--root-user-action",
+    "--group",
+    "--build-constraint",
+    "--uploaded-prior-to",
+    "--exclude-newer",
+    "--extra",
+    "--format",
 }
 _SHORT_WITH_VALUE = {"-r", "-c", "-e", "-t", "-i", "-f", "-C"}
 
 # Options that only shaped the plan: phase 2 installs pinned, verified files
 # with --no-deps, so these are not passed on (see :func:`PipInstallArgs.phase2_options`).
 _PLAN_ONLY = {
-    "-r", "--requirement", "-c", "--constraint", "-e", "--editable", "--upgrade-strategy",
-    "--report", "--no-binary", "--only-binary", "-i", "--index-url", "--extra-index-url",
-    "-f", "--find-links", "--group", "--build-constraint", "--uploaded-prior-to",
-    "--exclude-newer", "-U", "--upgrade", "--no-deps", "--dry-run", "--require-hashes",
-    "--prefer-binary", "--no-index",
+    "-r",
+    "--requirement",
+    "-c",
+    "--constraint",
+    "-e",
+    "--editable",
+    "--upgrade-strategy",
+    "--report",
+    "--no-binary",
+    "--only-binary",
+    "-i",
+    "--index-url",
+    "--extra-index-url",
+    "-f",
+    "--find-links",
+    "--group",
+    "--build-constraint",
+    "--uploaded-prior-to",
+    "--exclude-newer",
+    "-U",
+    "--upgrade",
+    "--no-deps",
+    "--dry-run",
+    "--require-hashes",
+    "--prefer-binary",
+    "--no-index",
 }
 # Of those, the ones that still matter when pip must fetch build dependencies
 # (building a local project or an sdist in phase 2).
@@ -91,10 +156,18 @@ class PipInstallArgs:
         return self.has("--no-input")
 
 
-_LONG_ALIASES = {"--requirement": "-r", "--constraint": "-c", "--editable": "-e",
-                 "--target": "-t", "--index-url": "-i", "--find-links": "-f",
-                 "--config-settings": "-C", "--upgrade": "-U", "--ignore-installed": "-I",
-                 "--log-file": "--log"}
+_LONG_ALIASES = {
+    "--requirement": "-r",
+    "--constraint": "-c",
+    "--editable": "-e",
+    "--target": "-t",
+    "--index-url": "-i",
+    "--find-links": "-f",
+    "--config-settings": "-C",
+    "--upgrade": "-U",
+    "--ignore-installed": "-I",
+    "--log-file": "--log",
+}
 
 
 def _canonical(name: str) -> str:
@@ -108,7 +181,7 @@ def parse(args: list[str]) -> PipInstallArgs:
     while i < len(args):
         tok = args[i]
         if tok == "--":
-            out.requirements.extend(args[i + 1:])
+            out.requirements.extend(args[i + 1 :])
             break
         if tok.startswith("--"):
             name, eq, value = tok.partition("=")
@@ -150,7 +223,9 @@ def requirement_name(text: str) -> str | None:
     """The project name of a requirement string, or None for paths, URLs and archives."""
     head = text.split(";", 1)[0].split("@", 1)[0].strip()
     if "@" not in text and (
-        "/" in head or "\\" in head or head.startswith((".", "~"))
+        "/" in head
+        or "\\" in head
+        or head.startswith((".", "~"))
         or re.search(r"\.(whl|zip|tar\.gz|tgz|tar\.bz2)$", head)
     ):
         return None

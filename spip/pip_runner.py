@@ -74,8 +74,14 @@ class Resolution:
 class PendingResolution:
     """Phase 1 running in the background: pip resolves while spip gets ready."""
 
-    def __init__(self, python: str, user_args: PipInstallArgs, *, wheels_only: bool,
-                 source_allowed: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        python: str,
+        user_args: PipInstallArgs,
+        *,
+        wheels_only: bool,
+        source_allowed: Sequence[str] = (),
+    ) -> None:
         self._tmp = tempfile.TemporaryDirectory(prefix="spip-plan-")
         self._report = Path(self._tmp.name) / "report.json"
         cmd = pip_command(python, "install", "--dry-run", "--report", str(self._report))
@@ -84,8 +90,9 @@ class PendingResolution:
             for name in source_allowed:
                 cmd += ["--no-binary", name]
         cmd += user_args.tokens(drop={"--report", "--dry-run", "--python"}) + user_args.requirements
-        self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                      stdin=subprocess.DEVNULL, text=True)
+        self._proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True
+        )
 
     def wait(self) -> Resolution:
         try:
@@ -103,16 +110,18 @@ class PendingResolution:
         self._tmp.cleanup()
 
 
-def resolve(python: str, user_args: PipInstallArgs, *, wheels_only: bool,
-            source_allowed: Sequence[str] = ()) -> PendingResolution:
+def resolve(
+    python: str, user_args: PipInstallArgs, *, wheels_only: bool, source_allowed: Sequence[str] = ()
+) -> PendingResolution:
     """Phase 1: start pip on its plan (``--dry-run --report``), installing nothing.
 
     With ``wheels_only`` pip may not pick an sdist (whose build would run its
     code before the checks), except for ``source_allowed`` projects; the user's
     own ``--only-binary``/``--no-binary`` come after and so win.
     """
-    return PendingResolution(python, user_args, wheels_only=wheels_only,
-                             source_allowed=source_allowed)
+    return PendingResolution(
+        python, user_args, wheels_only=wheels_only, source_allowed=source_allowed
+    )
 
 
 def phase2_environment(folder: Path) -> dict[str, str]:
@@ -125,12 +134,23 @@ def phase2_environment(folder: Path) -> dict[str, str]:
     ``PIP_FIND_LINKS=<spip's folder>`` leaves pip that folder and nothing
     else. Constraint and requirement files from the environment are emptied.
     """
-    return {**os.environ, "PIP_FIND_LINKS": str(folder), "PIP_CONSTRAINT": "",
-            "PIP_REQUIREMENT": ""}
+    return {
+        **os.environ,
+        "PIP_FIND_LINKS": str(folder),
+        "PIP_CONSTRAINT": "",
+        "PIP_REQUIREMENT": "",
+    }
 
 
-def install(python: str, user_args: PipInstallArgs, *, hashed_requirements: Sequence[str],
-            folder: Path, needs_index: bool, as_is: Sequence[str]) -> int:
+def install(
+    python: str,
+    user_args: PipInstallArgs,
+    *,
+    hashed_requirements: Sequence[str],
+    folder: Path,
+    needs_index: bool,
+    as_is: Sequence[str],
+) -> int:
     """Phase 2: install the verified files, then the user's own local/VCS requirements.
 
     ``hashed_requirements`` are ``name==version --hash=sha256:...`` lines served
@@ -156,7 +176,9 @@ def install(python: str, user_args: PipInstallArgs, *, hashed_requirements: Sequ
             req_file.unlink(missing_ok=True)
             req_file.parent.rmdir()
     if status == 0 and as_is:
-        cmd = pip_command(python, "install", "--no-deps", *user_args.phase2_options(keep_index=True))
+        cmd = pip_command(
+            python, "install", "--no-deps", *user_args.phase2_options(keep_index=True)
+        )
         status = subprocess.call(cmd + list(as_is))
     return status
 

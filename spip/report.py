@@ -154,7 +154,9 @@ def parse_report(text: str | bytes) -> InstallationReport:
     try:
         report = InstallationReport.model_validate_json(text)
     except ValidationError as exc:
-        raise ReportError(f"pip's installation report is not valid: {exc.errors()[0]['msg']}") from None
+        raise ReportError(
+            f"pip's installation report is not valid: {exc.errors()[0]['msg']}"
+        ) from None
     if report.version != "1":
         raise ReportError(
             f"pip wrote an installation report of version {report.version!r}; spip reads version 1"

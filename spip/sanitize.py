@@ -14,8 +14,12 @@ def neutralise(text: object, limit: int | None = 200) -> str:
 
     Long text is shortened to ``limit`` characters with an ellipsis.
     """
-    s = _UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
-                    else f"\\u{ord(m.group()):04x}", str(text))
+    s = _UNSAFE.sub(
+        lambda m: (
+            f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}"
+        ),
+        str(text),
+    )
     if limit is not None and len(s) > limit:
         s = s[: limit - 1] + "…"
     return s

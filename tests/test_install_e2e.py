@@ -51,8 +51,15 @@ def url_dep_pkg(fake_index, unique_name, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "args", [["list"], ["freeze"], ["show", "pip"], ["show", "no-such-project-x"], ["config", "list"],
-             ["frobnicate"]]
+    "args",
+    [
+        ["list"],
+        ["freeze"],
+        ["show", "pip"],
+        ["show", "no-such-project-x"],
+        ["config", "list"],
+        ["frobnicate"],
+    ],
 )
 def test_other_commands_are_plain_pip(run_spip, run_pip, args):
     ours, theirs = run_spip(*args), run_pip(*args)
@@ -149,8 +156,9 @@ def test_ignore_warning_installs_and_still_reports(run_spip, venv, url_dep_pkg, 
     assert result.returncode == 0, result.stderr
     assert f"{dep}==1.0" in freeze(venv)
     assert [f["check"] for f in findings_of(report)] == ["direct-url"]
-    venv2 = run_spip("install", top, "--force-reinstall",
-                     env={**spip_env, "SPIP_IGNORE_WARNING": "1"})
+    venv2 = run_spip(
+        "install", top, "--force-reinstall", env={**spip_env, "SPIP_IGNORE_WARNING": "1"}
+    )
     assert venv2.returncode == 0, venv2.stderr
 
 
@@ -161,8 +169,9 @@ def test_stricter_sensitivity_stops_medium(run_spip, url_dep_pkg, sensitivity):
     assert result.returncode == REFUSED
 
 
-def test_low_finding_warns_at_low_asks_at_medium_stops_at_high(run_spip, venv, fake_index,
-                                                               unique_name):
+def test_low_finding_warns_at_low_asks_at_medium_stops_at_high(
+    run_spip, venv, fake_index, unique_name
+):
     name = unique_name("zero")
     fake_index.publish(name, "0.0.0")
     assert run_spip("install", name, "--sensitivity", "high").returncode == REFUSED
@@ -210,8 +219,9 @@ def test_terminal_question(venv, spip_env, url_dep_pkg, tmp_path, answer, status
 # -- installs exactly what was checked --------------------------------------------------
 
 
-def test_file_swapped_after_resolution_is_never_installed(run_spip, venv, fake_index, unique_name,
-                                                         tmp_path):
+def test_file_swapped_after_resolution_is_never_installed(
+    run_spip, venv, fake_index, unique_name, tmp_path
+):
     name = unique_name("swap")
     fake_index.publish(name, "1.0")
     evil = build_wheel(tmp_path / "evil", name, "1.0", files={"evil.pth": "import os\n"})
@@ -223,15 +233,19 @@ def test_file_swapped_after_resolution_is_never_installed(run_spip, venv, fake_i
     assert not (venv.site_packages / "evil.pth").exists()
 
 
-def test_stray_find_links_cannot_supply_another_file(run_spip, venv, spip_env, fake_index,
-                                                    unique_name, tmp_path):
+def test_stray_find_links_cannot_supply_another_file(
+    run_spip, venv, spip_env, fake_index, unique_name, tmp_path
+):
     name = unique_name("stray")
     fake_index.publish(name, "1.0", files={f"{name.replace('-', '_')}.py": "GOOD = 1\n"})
     stray = tmp_path / "stray"
     build_wheel(stray, name, "1.0", files={f"{name.replace('-', '_')}.py": "GOOD = 0\n"})
     config = tmp_path / "pip.conf"
     config.write_text(f"[global]\nfind-links = {stray}\n")
-    for env in ({**spip_env, "PIP_FIND_LINKS": str(stray)}, {**spip_env, "PIP_CONFIG_FILE": str(config)}):
+    for env in (
+        {**spip_env, "PIP_FIND_LINKS": str(stray)},
+        {**spip_env, "PIP_CONFIG_FILE": str(config)},
+    ):
         result = run_spip("install", "--force-reinstall", name, env=env)
         assert result.returncode == 0, result.stderr
         module = venv.site_packages / f"{name.replace('-', '_')}.py"
@@ -242,14 +256,15 @@ def test_freeze_shows_pins_not_urls(run_spip, venv, clean_pkg):
     top, dep = clean_pkg
     assert run_spip("install", top).returncode == 0
     lines = freeze(venv)
-    assert f"{top}==2.0" in lines and not any("@" in line for line in lines)
+    assert {f"{top}==2.0", f"{dep}==1.0"} <= lines and not any("@" in line for line in lines)
 
 
 # -- pip's option families --------------------------------------------------------------
 
 
-def test_requirement_files_constraints_and_upgrade(run_spip, venv, fake_index, unique_name,
-                                                  tmp_path):
+def test_requirement_files_constraints_and_upgrade(
+    run_spip, venv, fake_index, unique_name, tmp_path
+):
     a, b = unique_name("reqa"), unique_name("reqb")
     for version in ("1.0", "2.0"):
         fake_index.publish(a, version)
@@ -269,9 +284,12 @@ def test_extras_and_markers(run_spip, venv, fake_index, unique_name):
     extra_dep, never, top = unique_name("xdep"), unique_name("never"), unique_name("xtop")
     fake_index.publish(extra_dep, "1.0")
     fake_index.publish(never, "1.0")
-    fake_index.publish(top, "1.0", requires=[f'{extra_dep}; extra == "fast"',
-                                              f'{never}; python_version < "3"'],
-                       metadata={"Provides-Extra": "fast"})
+    fake_index.publish(
+        top,
+        "1.0",
+        requires=[f'{extra_dep}; extra == "fast"', f'{never}; python_version < "3"'],
+        metadata={"Provides-Extra": "fast"},
+    )
     result = run_spip("install", f"{top}[fast]")
     assert result.returncode == 0, result.stderr
     installed = freeze(venv)
@@ -285,7 +303,10 @@ def test_install_location_options_are_carried_over(run_spip, venv, clean_pkg, tm
     result = run_spip("install", top, where, dest)
     assert result.returncode == 0, result.stderr
     names = {p.name for p in dest.rglob("*.dist-info")}
-    assert {f"{top.replace('-', '_')}-2.0.dist-info", f"{dep.replace('-', '_')}-1.0.dist-info"} <= names
+    assert {
+        f"{top.replace('-', '_')}-2.0.dist-info",
+        f"{dep.replace('-', '_')}-1.0.dist-info",
+    } <= names
     assert not any(line.startswith(top) for line in freeze(venv))
 
 
@@ -296,8 +317,9 @@ def test_force_reinstall(run_spip, venv, clean_pkg):
     assert again.returncode == 0 and "Successfully installed" in again.stdout
 
 
-def test_index_url_find_links_and_no_index(run_spip, venv, spip_env, fake_index, unique_name,
-                                          tmp_path):
+def test_index_url_find_links_and_no_index(
+    run_spip, venv, spip_env, fake_index, unique_name, tmp_path
+):
     name, local = unique_name("idx"), unique_name("flinks")
     fake_index.publish(name, "1.0")
     links = tmp_path / "links"
@@ -305,8 +327,16 @@ def test_index_url_find_links_and_no_index(run_spip, venv, spip_env, fake_index,
     env = {k: v for k, v in spip_env.items() if k != "PIP_INDEX_URL"}
     result = run_spip("install", "--index-url", fake_index.simple_url, name, env=env)
     assert result.returncode == 0, result.stderr
-    result = run_spip("install", "--extra-index-url", fake_index.simple_url, "--no-index",
-                      "--find-links", links, local, env=env)
+    result = run_spip(
+        "install",
+        "--extra-index-url",
+        fake_index.simple_url,
+        "--no-index",
+        "--find-links",
+        links,
+        local,
+        env=env,
+    )
     assert result.returncode == 0, result.stderr
     assert {f"{name}==1.0", f"{local}==1.0"} <= freeze(venv)
 
@@ -326,8 +356,9 @@ def write_project(root: Path, name: str, version: str = "0.1") -> Path:
     return root
 
 
-def test_local_wheel_directory_and_editable(run_spip, venv, fake_index, unique_name, tmp_path,
-                                            sdist_backend):
+def test_local_wheel_directory_and_editable(
+    run_spip, venv, fake_index, unique_name, tmp_path, sdist_backend
+):
     wheel_name, proj = unique_name("lwheel"), unique_name("lproj")
     wheel = build_wheel(tmp_path / "w", wheel_name, "1.0")
     project = write_project(tmp_path / "proj", proj)
@@ -386,7 +417,10 @@ def test_configuration_precedence(run_spip, spip_env, tmp_path, fake_index, uniq
     assert run_spip("install", "--dry-run", name).returncode == REFUSED
     env = {**spip_env, "SPIP_SENSITIVITY": "low"}
     assert run_spip("install", "--dry-run", name, env=env).returncode == 0
-    assert run_spip("install", "--dry-run", name, "--sensitivity", "high", env=env).returncode == REFUSED
+    assert (
+        run_spip("install", "--dry-run", name, "--sensitivity", "high", env=env).returncode
+        == REFUSED
+    )
     (tmp_path / "pyproject.toml").write_text(
         f'[tool.spip]\nsensitivity = "high"\nallow = ["{name}:zero-version"]\n'
     )
@@ -398,11 +432,13 @@ def test_configuration_precedence(run_spip, spip_env, tmp_path, fake_index, uniq
 
 @pytest.mark.parametrize(
     ("args", "pyproject", "needle"),
-    [(["--sensitivity", "loud"], None, "Invalid value for '--sensitivity'"),
-     ([], "[tool.spip]\nsensitivity = 3\n", "must be one of"),
-     ([], "[tool.spip\n", "cannot read"),
-     (["--findings-json", "/nonexistent/dir/f.json"], None, "cannot write the findings file"),
-     (["-r", "missing.txt"], None, "cannot read requirements file")],
+    [
+        (["--sensitivity", "loud"], None, "Invalid value for '--sensitivity'"),
+        ([], "[tool.spip]\nsensitivity = 3\n", "must be one of"),
+        ([], "[tool.spip\n", "cannot read"),
+        (["--findings-json", "/nonexistent/dir/f.json"], None, "cannot write the findings file"),
+        (["-r", "missing.txt"], None, "cannot read requirements file"),
+    ],
 )
 def test_bad_input_is_one_clear_line(run_spip, tmp_path, args, pyproject, needle):
     if pyproject:
@@ -413,8 +449,9 @@ def test_bad_input_is_one_clear_line(run_spip, tmp_path, args, pyproject, needle
 
 
 @pytest.mark.parametrize("mode", ["500", "garbage", "wrong-shape", "404"])
-def test_broken_json_api_is_unverified_not_a_crash(run_spip, venv, fake_index, unique_name,
-                                                   tmp_path, mode):
+def test_broken_json_api_is_unverified_not_a_crash(
+    run_spip, venv, fake_index, unique_name, tmp_path, mode
+):
     name = unique_name("broken")
     fake_index.publish(name, "1.0")
     fake_index.fail(name, mode)
@@ -442,3 +479,51 @@ def test_escape_sequences_in_metadata_are_neutralised(run_spip, fake_index, uniq
     assert wheel.exists()
     result = run_spip("install", "--dry-run", name)
     assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+
+
+def test_file_spip_cannot_fetch_falls_back_to_pinned_hash(run_spip, venv, clean_pkg, fake_index):
+    top, dep = clean_pkg
+    fake_index.refuse_agent = "spip/"  # credentials only pip has, e.g. in a keyring
+    result = run_spip("install", top)
+    assert result.returncode == 0, result.stderr
+    assert f"could not fetch {top} itself (HTTP 401" in result.stderr
+    assert "pinned to the checked sha256" in result.stderr
+    assert {f"{top}==2.0", f"{dep}==1.0"} <= freeze(venv)
+
+
+def test_python_option_and_virtual_env_choose_the_environment(
+    run_spip, venv, spip_env, clean_pkg, tmp_path
+):
+    top, _ = clean_pkg
+    env = {k: v for k, v in spip_env.items() if k != "VIRTUAL_ENV"}
+    result = run_spip("--python", venv.python, "install", top, env=env)
+    assert result.returncode == 0, result.stderr
+    assert f"{top}==2.0" in freeze(venv)
+    result = run_spip("install", "--python", venv.path, "--force-reinstall", top, env=env)
+    assert result.returncode == 0, result.stderr
+
+
+def test_users_report_is_written(run_spip, clean_pkg, tmp_path):
+    top, dep = clean_pkg
+    report = tmp_path / "pip-report.json"
+    assert run_spip("install", "--dry-run", "--report", report, top).returncode == 0
+    names = {item["metadata"]["name"] for item in json.loads(report.read_text())["install"]}
+    assert names == {top, dep}
+
+
+def test_slow_json_api_costs_about_the_timeout(run_spip, venv, fake_index, unique_name, tmp_path):
+    name = unique_name("slow")
+    fake_index.publish(name, "1.0")
+    fake_index.fail(name, "slow")
+    report = tmp_path / "f.json"
+    result = run_spip("install", name, "--timeout", "2", "--findings-json", report)
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(report.read_text())
+    assert {f["check"] for f in doc["findings"]} == {"unverified"}
+    assert doc["timings"]["checks"] < 15  # the client gives up; it does not wait 30 s
+
+
+def test_control_characters_in_a_typed_name(run_spip):
+    result = run_spip("install", "\x1b[31mevil\x07")
+    assert result.returncode == 1  # pip's own "Invalid requirement"
+    assert "\x1b" not in result.stderr and "Traceback" not in result.stderr

@@ -16,8 +16,22 @@ from spip.sanitize import neutralise
 
 
 def test_parse_keeps_order_and_values():
-    p = parse(["-qq", "-rreq.txt", "-e", ".", "--index-url=http://x", "-i", "http://y",
-               "--target", "/t", "--user", "six", "requests[socks]>=2"])
+    p = parse(
+        [
+            "-qq",
+            "-rreq.txt",
+            "-e",
+            ".",
+            "--index-url=http://x",
+            "-i",
+            "http://y",
+            "--target",
+            "/t",
+            "--user",
+            "six",
+            "requests[socks]>=2",
+        ]
+    )
     assert p.requirements == ["six", "requests[socks]>=2"]
     assert p.values("-r") == ["req.txt"]
     assert p.values("-i") == ["http://x", "http://y"]
@@ -26,8 +40,23 @@ def test_parse_keeps_order_and_values():
 
 
 def test_phase2_options_drop_plan_shaping_and_keep_location():
-    p = parse(["-U", "--pre", "-c", "c.txt", "-i", "http://x", "--target", "/t", "-v",
-               "--force-reinstall", "--proxy", "http://p:1", "six"])
+    p = parse(
+        [
+            "-U",
+            "--pre",
+            "-c",
+            "c.txt",
+            "-i",
+            "http://x",
+            "--target",
+            "/t",
+            "-v",
+            "--force-reinstall",
+            "--proxy",
+            "http://p:1",
+            "six",
+        ]
+    )
     kept = p.phase2_options(keep_index=False)
     assert kept == ["--pre", "--target", "/t", "-v", "--force-reinstall", "--proxy", "http://p:1"]
     assert "-i" in p.phase2_options(keep_index=True)
@@ -40,10 +69,16 @@ def test_option_without_value_is_an_error():
 
 @pytest.mark.parametrize(
     ("text", "name"),
-    [("requests", "requests"), ("requests[socks]>=2", "requests"),
-     ("pkg @ https://h/pkg.whl", "pkg"), ("Django==4; python_version>'3'", "Django"),
-     ("./local", None), ("dist/x-1.0-py3-none-any.whl", None), ("git+https://h/r", None),
-     ("https://h/x.tar.gz", None)],
+    [
+        ("requests", "requests"),
+        ("requests[socks]>=2", "requests"),
+        ("pkg @ https://h/pkg.whl", "pkg"),
+        ("Django==4; python_version>'3'", "Django"),
+        ("./local", None),
+        ("dist/x-1.0-py3-none-any.whl", None),
+        ("git+https://h/r", None),
+        ("https://h/x.tar.gz", None),
+    ],
 )
 def test_requirement_name(text, name):
     assert requirement_name(text) == name
@@ -76,10 +111,12 @@ def test_config_precedence(tmp_path: Path, monkeypatch):
 
 @pytest.mark.parametrize(
     ("toml", "message"),
-    [("[tool.spip]\nsensitivity = 'loud'\n", "must be one of"),
-     ("[tool.spip]\nsensitvity = 'low'\n", "unknown key"),
-     ("[tool.spip\n", "cannot read"),
-     ("[tool]\nspip = 3\n", "expected a table")],
+    [
+        ("[tool.spip]\nsensitivity = 'loud'\n", "must be one of"),
+        ("[tool.spip]\nsensitvity = 'low'\n", "unknown key"),
+        ("[tool.spip\n", "cannot read"),
+        ("[tool]\nspip = 3\n", "expected a table"),
+    ],
 )
 def test_bad_config_names_the_file(tmp_path: Path, monkeypatch, toml, message):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "none"))
@@ -94,10 +131,16 @@ def _finding(severity: Severity, package: str = "p", check: str = "c") -> Findin
 
 @pytest.mark.parametrize(
     ("sensitivity", "severity", "action"),
-    [("low", Severity.LOW, gate.Action.WARN), ("low", Severity.MEDIUM, gate.Action.ASK),
-     ("low", Severity.HIGH, gate.Action.STOP), ("medium", Severity.LOW, gate.Action.ASK),
-     ("medium", Severity.MEDIUM, gate.Action.STOP), ("medium", Severity.HIGH, gate.Action.STOP),
-     ("high", Severity.LOW, gate.Action.STOP), ("high", Severity.MEDIUM, gate.Action.STOP)],
+    [
+        ("low", Severity.LOW, gate.Action.WARN),
+        ("low", Severity.MEDIUM, gate.Action.ASK),
+        ("low", Severity.HIGH, gate.Action.STOP),
+        ("medium", Severity.LOW, gate.Action.ASK),
+        ("medium", Severity.MEDIUM, gate.Action.STOP),
+        ("medium", Severity.HIGH, gate.Action.STOP),
+        ("high", Severity.LOW, gate.Action.STOP),
+        ("high", Severity.MEDIUM, gate.Action.STOP),
+    ],
 )
 def test_gate_table(sensitivity, severity, action):
     assert gate.action_for(severity, sensitivity) is action
@@ -114,21 +157,38 @@ def test_gate_decisions():
     assert not gate.decide(medium, Config(allow=("p:other",)), None).proceed
     assert gate.decide([_finding(Severity.LOW)], Config(), None).reason == "warned"
     stopped = gate.decide(medium, Config(), None)
-    assert '"p:c"' in gate.how_to_go_on(stopped) and "--ignore-warning" in gate.how_to_go_on(stopped)
+    assert '"p:c"' in gate.how_to_go_on(stopped) and "--ignore-warning" in gate.how_to_go_on(
+        stopped
+    )
 
 
 def test_report_parsing_and_sources():
     def item(url, **extra):
-        return {"download_info": {"url": url, **extra.pop("info", {})},
-                "metadata": {"name": "Foo_Bar", "version": "1.0"}, **extra}
+        return {
+            "download_info": {"url": url, **extra.pop("info", {})},
+            "metadata": {"name": "Foo_Bar", "version": "1.0"},
+            **extra,
+        }
 
-    doc = {"version": "1", "install": [
-        item("https://f/foo_bar-1.0-py3-none-any.whl",
-             info={"archive_info": {"hashes": {"sha256": "AB"}}}),
-        item("https://f/x.tar.gz", is_direct=True, info={"archive_info": {"hash": "sha256=cd"}}),
-        item("file:///w/proj", is_direct=True, info={"dir_info": {"editable": True}}),
-        item("git+https://g/r", is_direct=True, info={"vcs_info": {"vcs": "git", "commit_id": "1"}}),
-    ], "future_field": 1}
+    doc = {
+        "version": "1",
+        "install": [
+            item(
+                "https://f/foo_bar-1.0-py3-none-any.whl",
+                info={"archive_info": {"hashes": {"sha256": "AB"}}},
+            ),
+            item(
+                "https://f/x.tar.gz", is_direct=True, info={"archive_info": {"hash": "sha256=cd"}}
+            ),
+            item("file:///w/proj", is_direct=True, info={"dir_info": {"editable": True}}),
+            item(
+                "git+https://g/r",
+                is_direct=True,
+                info={"vcs_info": {"vcs": "git", "commit_id": "1"}},
+            ),
+        ],
+        "future_field": 1,
+    }
     plan = parse_report(json.dumps(doc)).install
     assert [d.source for d in plan] == ["index", "url", "dir", "vcs"]
     assert plan[0].name == "foo-bar" and plan[0].sha256 == "ab" and plan[0].is_wheel

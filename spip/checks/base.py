@@ -8,7 +8,7 @@ A check is a module under ``spip/checks/`` with:
 
 A check that cannot get its data raises :class:`CheckDataUnavailable`; the
 runner turns that into an ``unverified`` finding, so the check never has to.
-Register a new check with one line in ``spip/checks/__init__.py``.
+Register a new check with one line in ``spip/checks/registry.py``.
 """
 
 from __future__ import annotations

@@ -53,8 +53,9 @@ async def sdist_findings(names: Sequence[str], pypi: PyPIClient, config: Config)
                 package=name,
                 version=None,
                 message=(
-                    f"has no wheel for this platform; installing it means building its sdist, "
-                    f"which runs the project's own build code now. Continue only if you trust {name}."
+                    "has no wheel for this platform; installing it means building its sdist, "
+                    "which runs the project's own build code now. "
+                    f"Continue only if you trust {name}."
                 ),
                 evidence={"sdists": sorted(sdists or [])[-3:]},
             )

@@ -310,6 +310,9 @@ class FakeIndex:
         self.no_ranges = False
         self.no_per_release_json = False
         self.no_cache_headers = False
+        # Files refused (401) to clients whose User-Agent starts with this: an index
+        # whose credentials only pip holds (e.g. in a keyring).
+        self.refuse_agent: str | None = None
         self._lock = threading.RLock()
         self._projects: dict[str, dict[str, Release]] = {}
         self._files: dict[str, DistFile] = {}
@@ -381,6 +384,7 @@ class FakeIndex:
         """
         self.delay = 0.0
         self.no_ranges = self.no_per_release_json = self.no_cache_headers = False
+        self.refuse_agent = None
         with self._lock:
             self._failures.clear()
             self._swaps.clear()
@@ -515,7 +519,11 @@ class FakeIndex:
         if parts[0] == "simple":
             response = self._simple(path, parts[1:], headers)
         elif parts[0] == "files" and len(parts) == 2:
-            response = self._file(method, parts[1], headers)
+            agent = headers.get("user-agent", "")
+            if self.refuse_agent and agent.startswith(self.refuse_agent):
+                response = Response(401, b"Unauthorized")
+            else:
+                response = self._file(method, parts[1], headers)
         elif parts[0] == "pypi" and len(parts) in (3, 4) and parts[-1] == "json":
             response = self._json_api(target, parts[1], parts[2:-1], wake)
         else:
