@@ -94,25 +94,28 @@ def run(args: PipInstallArgs, config: Config) -> int:
     python = pip_runner.target_python(args, os.environ)
     r = Run(config, args, python, _interactive(args), dry_run=args.has("--dry-run"))
 
-    # Before pip runs anything: the names the user typed.
-    screened = r.gate(screen_names(typed_names(args, Path.cwd()), config))
-    if not screened.proceed:
-        return r.refuse(screened)
-
-    pending = pip_runner.resolve(python, args, wheels_only=True)
-    r.timings["startup"] = time.perf_counter() - STARTED
-    dirs_proc = (
-        None
-        if r.dry_run
-        else subprocess.Popen(
-            pip_runner.install_dirs_command(python, args), stdout=subprocess.PIPE, text=True
-        )
-    )
+    # Both pips (phase 1's, and phase 2's unless this is a dry run) import
+    # themselves while spip screens the names the user typed; phase 1's gets its
+    # arguments only once those passed, phase 2's only after the gate.
+    resolver = pip_runner.WarmPip(python, capture=True)
+    installer = None if r.dry_run else pip_runner.WarmPip(python)
+    dirs_proc = None
     try:
+        screened = r.gate(screen_names(typed_names(args, Path.cwd()), config))
+        if not screened.proceed:
+            return r.refuse(screened)
+        pending = pip_runner.resolve(resolver, args, wheels_only=True)
+        r.timings["startup"] = time.perf_counter() - STARTED
+        if installer is not None:
+            dirs_proc = subprocess.Popen(
+                pip_runner.install_dirs_command(python, args), stdout=subprocess.PIPE, text=True
+            )
         from spip import phases  # loads while pip resolves
 
-        return phases.run(r, pending, dirs_proc)
+        return phases.run(r, pending, installer, dirs_proc)
     finally:
-        pending.cancel()
+        for pip in (resolver, installer):
+            if pip is not None:
+                pip.cancel()
         if dirs_proc is not None and dirs_proc.poll() is None:
             dirs_proc.kill()

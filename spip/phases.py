@@ -37,16 +37,21 @@ from spip.snapshot import take_snapshot
 
 
 def run(
-    r: Run, pending: pip_runner.PendingResolution, dirs_proc: subprocess.Popen[str] | None
+    r: Run,
+    pending: pip_runner.PendingResolution,
+    installer: pip_runner.WarmPip | None,
+    dirs_proc: subprocess.Popen[str] | None,
 ) -> int:
+    """Resolve, check, gate and (with an ``installer``; none for --dry-run) install."""
     net = net_settings(r.args.network(), prefix=str(Path(r.python).parent.parent))
-    return asyncio.run(_resolve_check_install(r, net, pending, dirs_proc))
+    return asyncio.run(_resolve_check_install(r, net, pending, installer, dirs_proc))
 
 
 async def _resolve_check_install(
     r: Run,
     net: NetSettings,
     pending: pip_runner.PendingResolution,
+    installer: pip_runner.WarmPip | None,
     dirs_proc: subprocess.Popen[str] | None,
 ) -> int:
     async with make_client(net) as client:
@@ -54,7 +59,7 @@ async def _resolve_check_install(
         history = History(r.config.cache_dir)
         artifacts = Artifacts(client, r.config.cache_dir)
         try:
-            status = await _phases(r, pending, pypi, history, artifacts, dirs_proc)
+            status = await _phases(r, pending, installer, pypi, history, artifacts, dirs_proc)
         finally:
             artifacts.cleanup()
             history.close()
@@ -88,12 +93,14 @@ async def _resolve(
         if not verdict.proceed:
             return res, r.refuse(verdict)
         allowed.extend(f.package for f in findings if f.check == "sdist-build")
-        pending = pip_runner.resolve(r.python, r.args, wheels_only=True, source_allowed=allowed)
+        pip = pip_runner.WarmPip(r.python, capture=True)
+        pending = pip_runner.resolve(pip, r.args, wheels_only=True, source_allowed=allowed)
 
 
 async def _phases(
     r: Run,
     pending: pip_runner.PendingResolution,
+    installer: pip_runner.WarmPip | None,
     pypi: PyPIClient,
     history: History,
     artifacts: Artifacts,
@@ -114,14 +121,14 @@ async def _phases(
         sys.stdout.write(res.stdout)  # what pip prints when everything is already satisfied
         return r.finish("nothing-to-install", 0)
 
-    if not r.dry_run:
+    if installer is not None:
         artifacts.start(r.plan)  # downloads overlap the checks
     start = time.perf_counter()
     ctx = CheckContext(r.config, r.plan, pypi, history, artifacts)
     findings = await run_checks(ctx, CHECKS)
     r.timings["checks"] = time.perf_counter() - start
     verdict = await asyncio.to_thread(r.gate, findings)
-    if r.dry_run:
+    if installer is None:  # --dry-run
         output.show_plan(r.plan)
         return r.finish("dry-run", 0 if verdict.proceed else gate.EXIT_REFUSED)
     if not verdict.proceed:
@@ -143,7 +150,7 @@ async def _phases(
     dirs = pip_runner.install_dirs(dirs_proc.communicate()[0], r.args) if dirs_proc else []
     before = take_snapshot(dirs)
     start = time.perf_counter()
-    status = await asyncio.to_thread(_phase2, r, files, artifacts.folder)
+    status = await asyncio.to_thread(_phase2, r, installer, files, artifacts.folder)
     r.timings["phase2"] = time.perf_counter() - start
     if status != 0:
         return r.finish("pip-failed", status)
@@ -209,7 +216,9 @@ def _as_is(dist: PlannedDist, folder: Path) -> list[str]:
     return [f"{dist.name} @ {(folder / dist.filename).as_uri()}"]
 
 
-def _phase2(r: Run, files: dict[str, Path | None], folder: Path) -> int:
+def _phase2(
+    r: Run, installer: pip_runner.WarmPip, files: dict[str, Path | None], folder: Path
+) -> int:
     hashed, as_is = [], []
     needs_index = False
     # pip's report lists what was asked for first; installing in reverse puts
@@ -221,7 +230,7 @@ def _phase2(r: Run, files: dict[str, Path | None], folder: Path) -> int:
         else:
             as_is.extend(_as_is(dist, folder))
     return pip_runner.install(
-        r.python,
+        installer,
         r.args,
         hashed_requirements=hashed,
         folder=folder,

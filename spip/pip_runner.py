@@ -1,6 +1,7 @@
-"""Running pip, always as ``<python> -m pip`` in a subprocess (pip is never imported).
+"""Running pip in a subprocess of the target interpreter (pip is never imported).
 
 - :func:`target_python`: the interpreter whose environment pip would install into;
+- :class:`WarmPip`: a pip started early, that waits for its arguments;
 - :func:`resolve`: phase 1, ``pip install --dry-run --report``;
 - :func:`install`: phase 2, pip installing exactly the verified files;
 - :func:`install_dirs`: the directories an install writes to (for the snapshot).
@@ -71,61 +72,140 @@ class Resolution:
         )
 
 
+# Why pip is started "warm" instead of as a plain ``python -m pip``: pip spends
+# about 0.3 s importing itself before it does anything, twice per install. spip
+# starts it early with this script, which does what pip's ``__main__`` does (drop
+# the current directory from sys.path, run pip's own ``main``) but first imports
+# pip's install command and then waits on stdin for its arguments; spip sends them
+# when it is ready (after the name screen for phase 1, after the gate for phase 2),
+# so pip's start-up overlaps spip's own work. pip still runs in the target
+# interpreter, in its own process. A pip that cannot be started this way exits
+# with _COLD before it reads anything, and spip runs ``python -m pip`` instead.
+_COLD = 97
+_WARM_PIP = f"""
+import json, os, sys
+if sys.path and sys.path[0] in ("", os.getcwd()):
+    del sys.path[0]
+try:
+    from pip._internal.cli.main import main
+    import pip._internal.commands.install
+except Exception:
+    sys.exit({_COLD})
+order = sys.stdin.readline()
+if not order:
+    sys.exit(0)
+order = json.loads(order)
+os.environ.update(order["env"])
+sys.exit(main(order["args"]))
+"""
+
+
+class WarmPip:
+    """A pip process that imports itself now and runs ``go(args)`` later.
+
+    ``capture`` collects pip's stdout and stderr (phase 1); otherwise pip
+    writes to spip's own (phase 2, where the user sees pip's output).
+    """
+
+    def __init__(self, python: str, *, capture: bool = False) -> None:
+        self.python = python
+        self._capture = capture
+        pipe = subprocess.PIPE if capture else None
+        self._proc = subprocess.Popen(
+            [python, "-c", _WARM_PIP], stdin=subprocess.PIPE, stdout=pipe, stderr=pipe, text=True
+        )
+        self._order: tuple[list[str], dict[str, str]] | None = None
+
+    def go(self, args: Sequence[str], env: Mapping[str, str] | None = None) -> None:
+        self._order = (list(args), dict(env or {}))
+        stdin, self._proc.stdin = self._proc.stdin, None
+        assert stdin is not None
+        try:
+            stdin.write(json.dumps({"args": self._order[0], "env": self._order[1]}) + "\n")
+            stdin.close()
+        except OSError:
+            pass  # it could not warm up and is gone: wait() runs pip the plain way
+
+    def wait(self) -> tuple[int, str, str]:
+        """pip's exit status and (when captured) output."""
+        assert self._order is not None, "go() first"
+        stdout, stderr = self._proc.communicate()
+        if self._proc.returncode != _COLD:
+            return self._proc.returncode, stdout or "", stderr or ""
+        args, env = self._order
+        cold = subprocess.run(
+            pip_command(self.python, *args),
+            env={**os.environ, **env},
+            stdin=subprocess.DEVNULL,
+            capture_output=self._capture,
+            text=True,
+        )
+        return cold.returncode, cold.stdout or "", cold.stderr or ""
+
+    def cancel(self) -> None:
+        """Stop this pip unless it already finished (an unused one has done nothing yet)."""
+        if self._proc.stdin is not None:
+            self._proc.stdin.close()
+            self._proc.stdin = None
+        if self._proc.poll() is None:
+            self._proc.kill()
+        self._proc.wait()
+
+
 class PendingResolution:
     """Phase 1 running in the background: pip resolves while spip gets ready."""
 
     def __init__(
         self,
-        python: str,
+        pip: WarmPip,
         user_args: PipInstallArgs,
         *,
         wheels_only: bool,
         source_allowed: Sequence[str] = (),
     ) -> None:
+        self._pip = pip
         self._tmp = tempfile.TemporaryDirectory(prefix="spip-plan-")
         self._report = Path(self._tmp.name) / "report.json"
-        cmd = pip_command(python, "install", "--dry-run", "--report", str(self._report))
+        args = ["install", "--dry-run", "--report", str(self._report)]
         if wheels_only:
-            cmd += ["--only-binary", ":all:"]
+            args += ["--only-binary", ":all:"]
             for name in source_allowed:
-                cmd += ["--no-binary", name]
-        cmd += user_args.tokens(drop={"--report", "--dry-run", "--python"}) + user_args.requirements
-        self._proc = subprocess.Popen(
-            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True
-        )
+                args += ["--no-binary", name]
+        args += user_args.tokens(drop={"--report", "--dry-run", "--python"})
+        pip.go(args + user_args.requirements)
 
     def wait(self) -> Resolution:
         try:
-            stdout, stderr = self._proc.communicate()
-            ok = self._proc.returncode == 0 and self._report.exists()
+            status, stdout, stderr = self._pip.wait()
+            ok = status == 0 and self._report.exists()
             report = self._report.read_text(encoding="utf-8") if ok else None
         finally:
             self._tmp.cleanup()
-        return Resolution(self._proc.returncode, report, stdout, stderr)
+        return Resolution(status, report, stdout, stderr)
 
     def cancel(self) -> None:
-        if self._proc.poll() is None:
-            self._proc.kill()
-            self._proc.wait()
+        self._pip.cancel()
         self._tmp.cleanup()
 
 
 def resolve(
-    python: str, user_args: PipInstallArgs, *, wheels_only: bool, source_allowed: Sequence[str] = ()
+    pip: WarmPip,
+    user_args: PipInstallArgs,
+    *,
+    wheels_only: bool,
+    source_allowed: Sequence[str] = (),
 ) -> PendingResolution:
-    """Phase 1: start pip on its plan (``--dry-run --report``), installing nothing.
+    """Phase 1: set ``pip`` on its plan (``--dry-run --report``), installing nothing.
 
     With ``wheels_only`` pip may not pick an sdist (whose build would run its
     code before the checks), except for ``source_allowed`` projects; the user's
     own ``--only-binary``/``--no-binary`` come after and so win.
     """
-    return PendingResolution(
-        python, user_args, wheels_only=wheels_only, source_allowed=source_allowed
-    )
+    return PendingResolution(pip, user_args, wheels_only=wheels_only, source_allowed=source_allowed)
 
 
 def phase2_environment(folder: Path) -> dict[str, str]:
-    """The environment for the hashed phase-2 run.
+    """What the hashed phase-2 run changes in pip's environment.
 
     pip merges ``--find-links`` from the command line with ``find-links`` of
     its config files and ``PIP_FIND_LINKS``, even under ``--no-index``: a stray
@@ -134,16 +214,11 @@ def phase2_environment(folder: Path) -> dict[str, str]:
     ``PIP_FIND_LINKS=<spip's folder>`` leaves pip that folder and nothing
     else. Constraint and requirement files from the environment are emptied.
     """
-    return {
-        **os.environ,
-        "PIP_FIND_LINKS": str(folder),
-        "PIP_CONSTRAINT": "",
-        "PIP_REQUIREMENT": "",
-    }
+    return {"PIP_FIND_LINKS": str(folder), "PIP_CONSTRAINT": "", "PIP_REQUIREMENT": ""}
 
 
 def install(
-    python: str,
+    pip: WarmPip,
     user_args: PipInstallArgs,
     *,
     hashed_requirements: Sequence[str],
@@ -164,22 +239,23 @@ def install(
     if hashed_requirements:
         req_file = Path(tempfile.mkdtemp(prefix="spip-req-")) / "requirements.txt"
         req_file.write_text("\n".join(hashed_requirements) + "\n", encoding="utf-8")
-        cmd = pip_command(python, "install", "--no-deps", "--require-hashes", "-r", str(req_file))
+        args = ["install", "--no-deps", "--require-hashes", "-r", str(req_file)]
         if user_args.has("--isolated"):  # pip then ignores the environment
-            cmd += ["--find-links", str(folder)]
+            args += ["--find-links", str(folder)]
         if not needs_index:
-            cmd.append("--no-index")
-        cmd += user_args.phase2_options(keep_index=needs_index)
+            args.append("--no-index")
+        args += user_args.phase2_options(keep_index=needs_index)
         try:
-            status = subprocess.call(cmd, env=phase2_environment(folder))
+            pip.go(args, phase2_environment(folder))
+            status = pip.wait()[0]
         finally:
             req_file.unlink(missing_ok=True)
             req_file.parent.rmdir()
+    else:
+        pip.cancel()
     if status == 0 and as_is:
-        cmd = pip_command(
-            python, "install", "--no-deps", *user_args.phase2_options(keep_index=True)
-        )
-        status = subprocess.call(cmd + list(as_is))
+        args = ["install", "--no-deps", *user_args.phase2_options(keep_index=True)]
+        status = subprocess.call(pip_command(pip.python, *args, *as_is))
     return status
 
 

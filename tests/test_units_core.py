@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -204,3 +206,33 @@ def test_bad_report_is_a_report_error(text):
 def test_neutralise_escapes_controls_and_shortens():
     assert neutralise("a\x1b[31mred\x07\u202e") == "a\\x1b[31mred\\x07\\u202e"
     assert neutralise("x" * 300, 10) == "x" * 9 + "…"
+
+
+def test_warm_pip_runs_pips_main_with_the_order(tmp_path):
+    from spip.pip_runner import WarmPip
+
+    pip = WarmPip(sys.executable, capture=True)
+    pip.go(["config", "get", "global.spip-test-key"], {"PIP_CONFIG_FILE": os.devnull})
+    status, _, stderr = pip.wait()
+    assert status == 1 and "No such key" in stderr  # pip's own answer, in pip's own process
+
+
+def test_warm_pip_falls_back_to_plain_pip(tmp_path, monkeypatch):
+    from spip.pip_runner import WarmPip
+
+    fake = tmp_path / "pip"  # a "pip" whose internals cannot be imported
+    fake.mkdir()
+    (fake / "__init__.py").write_text("")
+    (fake / "__main__.py").write_text("import sys; print('cold', sys.argv[1:])")
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    pip = WarmPip(sys.executable, capture=True)
+    pip.go(["install", "x"])
+    assert pip.wait() == (0, "cold ['install', 'x']\n", "")
+
+
+def test_unused_warm_pip_is_stopped():
+    from spip.pip_runner import WarmPip
+
+    pip = WarmPip(sys.executable)
+    pip.cancel()
+    assert pip._proc.returncode is not None
