@@ -398,6 +398,10 @@ def spip_pythonpath(env: dict[str, str], cwd: Path) -> dict[str, str]:
 # -- the cases -----------------------------------------------------------------------
 
 
+class RunFailed(Exception):
+    """An install (or a start-up command) failed: that part of the report is left out."""
+
+
 @dataclass
 class Sample:
     tool: str
@@ -487,7 +491,7 @@ class Bench:
         result = run_timed(cmd, env, self.cwd, self.work)
         self.venvs.discard(venv)
         if result.returncode != 0:
-            raise SystemExit(
+            raise RunFailed(
                 f"bench: {tool} install {' '.join(targets)} failed "
                 f"with status {result.returncode}:\n"
                 f"$ {shlex.join(cmd)}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
@@ -498,7 +502,7 @@ class Bench:
             document = json.loads(findings.read_text())
             findings.unlink()
             if document.get("decision") not in ("installed", "nothing-to-install"):
-                raise SystemExit(f"bench: spip did not install: {json.dumps(document)[:3000]}")
+                raise RunFailed(f"bench: spip did not install: {json.dumps(document)[:3000]}")
             sample.timings = {k: float(v) for k, v in (document.get("timings") or {}).items()}
             sample.findings = len(document.get("findings") or [])
             sample.plan_size = len(document.get("plan") or [])
@@ -556,7 +560,7 @@ class Bench:
             for key, cmd in commands.items():
                 result = run_timed(cmd, env, self.cwd, self.work)
                 if result.returncode != 0:
-                    raise SystemExit(f"bench: {shlex.join(cmd)} failed:\n{result.stderr[-2000:]}")
+                    raise RunFailed(f"bench: {shlex.join(cmd)} failed:\n{result.stderr[-2000:]}")
                 times[key].append(result.seconds)
         return times
 
@@ -814,22 +818,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     command = "python -m benchmarks.bench " + shlex.join(sys.argv[1:] if argv is None else argv)
     work = Path(tempfile.mkdtemp(prefix="spip-bench-"))
+    cases: list[CaseResult] = []
+    startup = checks = None
+    errors: list[str] = []
+
+    def attempt(what: str, job):  # noqa: ANN001, ANN202 - a callable and its result
+        try:
+            return job()
+        except RunFailed as exc:  # the rest of the report is still worth having
+            log(f"{what}: FAILED\n{exc}")
+            errors.append(f"{what}: {str(exc).splitlines()[0]}")
+            return None
+
     try:
         with serving(args) as (setting, targets):
             bench = Bench(args, work, setting)
             checks_key = f"{CHECKS_PLAN_SIZE}-dist"
-            cases = [
-                bench.case(label, mode, names)
-                for label, names in targets.items()
-                if not (
-                    args.checks_plan and label == checks_key and CHECKS_PLAN_SIZE not in args.cases
-                )
-                for mode in args.modes
-            ]
-            startup = None if args.no_startup else bench.startup()
-            checks = (
-                bench.checks(targets[checks_key]) if args.checks_plan and not args.live else None
-            )
+            for label, names in targets.items():
+                if args.checks_plan and label == checks_key and CHECKS_PLAN_SIZE not in args.cases:
+                    continue
+                for mode in args.modes:
+                    result = attempt(f"{label} {mode}", lambda: bench.case(label, mode, names))
+                    cases += [result] if result is not None else []
+            if not args.no_startup:
+                startup = attempt("start-up", bench.startup)
+            if args.checks_plan and not args.live:
+                checks = attempt("checks", lambda: bench.checks(targets[checks_key]))
         text = report(
             command.strip(), setting, cases, startup, checks, args.pairs, bench.venvs.pip_version
         )
@@ -838,6 +852,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             log(f"work folder kept: {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
+    if errors:
+        text += "\n**Failed** (left out above):\n\n" + "".join(f"- {e}\n" for e in errors)
     sys.stdout.write(text)
     if args.markdown:
         args.markdown.write_text(text, encoding="utf-8")
@@ -845,7 +861,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.json.write_text(
             json.dumps(raw(cases, startup, checks), indent=2) + "\n", encoding="utf-8"
         )
-    return 0
+    return 1 if errors else 0
 
 
 if __name__ == "__main__":

@@ -14,25 +14,7 @@ from pathlib import Path
 import click
 
 from spip import __version__
-
-# pip's general options that take a value (they may stand before the command).
-_GENERAL_WITH_VALUE = {
-    "--python",
-    "--log",
-    "--log-file",
-    "--proxy",
-    "--retries",
-    "--timeout",
-    "--exists-action",
-    "--trusted-host",
-    "--cert",
-    "--client-cert",
-    "--cache-dir",
-    "--use-feature",
-    "--use-deprecated",
-    "--keyring-provider",
-    "--resume-retries",
-}
+from spip.pip_args import GENERAL_VALUE_OPTIONS
 
 SPIP_OPTIONS_HELP = """
 spip options (anywhere among pip's arguments; also SPIP_* variables and [tool.spip]):
@@ -54,7 +36,7 @@ def _split_command(argv: list[str]) -> tuple[str | None, int]:
         tok = argv[i]
         if not tok.startswith("-"):
             return tok, i
-        i += 2 if tok in _GENERAL_WITH_VALUE else 1
+        i += 2 if tok in GENERAL_VALUE_OPTIONS else 1
     return None, -1
 
 

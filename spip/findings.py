@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from spip.report import PlannedDist
 
 
 class Severity(enum.IntEnum):
@@ -30,6 +33,18 @@ class Finding:
     version: str | None
     message: str
     evidence: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def about(
+        cls,
+        dist: PlannedDist,
+        check: str,
+        severity: Severity,
+        message: str,
+        evidence: dict[str, Any] | None = None,
+    ) -> Finding:
+        """A finding on a planned distribution (its name and version)."""
+        return cls(check, severity, dist.name, dist.version, message, evidence or {})
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -14,23 +14,28 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# Options of pip (general + install) that take a value, long and short forms.
-_VALUE_OPTIONS = {
-    "--python",
-    "--log",
-    "--log-file",
-    "--proxy",
-    "--retries",
-    "--timeout",
-    "--exists-action",
-    "--trusted-host",
-    "--cert",
-    "--client-cert",
-    "--cache-dir",
-    "--use-feature",
-    "--use-deprecated",
-    "--keyring-provider",
-    "--resume-retries",
+# pip's general options that take a value (they may also stand before the command).
+GENERAL_VALUE_OPTIONS = frozenset(
+    {
+        "--python",
+        "--log",
+        "--log-file",
+        "--proxy",
+        "--retries",
+        "--timeout",
+        "--exists-action",
+        "--trusted-host",
+        "--cert",
+        "--client-cert",
+        "--cache-dir",
+        "--use-feature",
+        "--use-deprecated",
+        "--keyring-provider",
+        "--resume-retries",
+    }
+)
+# All options of ``pip install`` that take a value, long and short forms.
+_VALUE_OPTIONS = GENERAL_VALUE_OPTIONS | {
     "--progress-bar",
     "-r",
     "--requirement",

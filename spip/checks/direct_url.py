@@ -40,11 +40,10 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
             "not one you chose; review why it is needed before installing."
         )
     return [
-        Finding(
-            check=ID,
-            severity=Severity.MEDIUM,
-            package=dist.name,
-            version=dist.version,
+        Finding.about(
+            dist,
+            ID,
+            Severity.MEDIUM,
             message=message,
             evidence={"url": dist.url, "source": dist.source, "requested": dist.requested},
         )

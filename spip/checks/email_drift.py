@@ -63,11 +63,10 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
     if previous_domains:
         seen.append(f"{', '.join(sorted(previous_domains))} in {previous_version}")
     return [
-        Finding(
-            check=ID,
-            severity=Severity.LOW,
-            package=dist.name,
-            version=dist.version,
+        Finding.about(
+            dist,
+            ID,
+            Severity.LOW,
             message=neutralise(
                 f"the maintainers' e-mail domain is now {', '.join(sorted(drifted))} "
                 f"(seen before: {'; '.join(seen)}); a hijacked account often swaps in an address "

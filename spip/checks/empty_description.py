@@ -52,11 +52,10 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
     if not (is_empty(info.summary) and is_empty(info.description)):
         return []
     return [
-        Finding(
-            check=ID,
-            severity=Severity.LOW,
-            package=dist.name,
-            version=dist.version,
+        Finding.about(
+            dist,
+            ID,
+            Severity.LOW,
             message=(
                 "has neither a summary nor a description; real projects say what they do, "
                 "throw-away and malicious uploads often don't — check it is the project you meant."

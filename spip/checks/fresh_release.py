@@ -50,11 +50,10 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
         return []
     version = neutralise(dist.version)
     return [
-        Finding(
-            check=ID,
-            severity=Severity.MEDIUM,
-            package=dist.name,
-            version=dist.version,
+        Finding.about(
+            dist,
+            ID,
+            Severity.MEDIUM,
             message=(
                 f"{version} was uploaded {describe_age(age)} ago; new releases are when hijacked "
                 "accounts strike — wait a day or pin the previous version unless you expected "

@@ -242,11 +242,10 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
     if not found:
         return []
     return [
-        Finding(
-            check=ID,
-            severity=Severity.MEDIUM,
-            package=dist.name,
-            version=dist.version,
+        Finding.about(
+            dist,
+            ID,
+            Severity.MEDIUM,
             message=f"compared with {neutralise(previous, 40)}, this release "
             + "; ".join(found)
             + ". Hijacked releases add such things (LiteLLM 1.82.8 added a .pth); "

@@ -137,11 +137,10 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
         return []
     repo, label = repos[0]
     return [
-        Finding(
-            check=ID,
-            severity=Severity.LOW,
-            package=dist.name,
-            version=dist.version,
+        Finding.about(
+            dist,
+            ID,
+            Severity.LOW,
             message=(
                 f"its {neutralise(label, limit=40)} URL points at the repository "
                 f"{neutralise(repo.owner, limit=60)}/{neutralise(repo.name, limit=60)}, whose "

@@ -92,11 +92,10 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
         found = concerns(url)
         if found:
             findings.append(
-                Finding(
-                    check=ID,
-                    severity=Severity.LOW,
-                    package=dist.name,
-                    version=dist.version,
+                Finding.about(
+                    dist,
+                    ID,
+                    Severity.LOW,
                     message=(
                         f"its {neutralise(label, limit=40)} URL {neutralise(url, limit=100)} "
                         f"{'; it also '.join(found)} — find out where it leads before trusting "

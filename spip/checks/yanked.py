@@ -40,11 +40,10 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
         return []
     because = f" (reason given: {neutralise(reason, limit=120)})" if reason else ""
     return [
-        Finding(
-            check=ID,
-            severity=Severity.LOW,
-            package=dist.name,
-            version=dist.version,
+        Finding.about(
+            dist,
+            ID,
+            Severity.LOW,
             message=(
                 f"{neutralise(dist.version, limit=40)} was yanked by its maintainers{because}; "
                 "they ask people not to use it — pick another version unless you pinned this "

@@ -32,11 +32,10 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
     if dist.source == "dir" or not is_zero(dist.version):
         return []
     return [
-        Finding(
-            check=ID,
-            severity=Severity.LOW,
-            package=dist.name,
-            version=dist.version,
+        Finding.about(
+            dist,
+            ID,
+            Severity.LOW,
             message=(
                 f"its version {neutralise(dist.version, limit=40)} is a placeholder, typical of "
                 "test uploads and name-squatting packages rather than real releases; make sure "
