@@ -170,7 +170,7 @@ def test_quick_bench_runs_end_to_end(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout == markdown.read_text()
     assert "| 1-dist warm | 1 |" in proc.stdout and "| 1-dist cold | 1 |" in proc.stdout
-    assert "start -> phase 1" in proc.stdout and "peak RSS of the spip process" in proc.stdout
+    assert "launch -> phase 1" in proc.stdout and "peak RSS of the spip process" in proc.stdout
     data = json.loads(raw.read_text())
     assert [len(c["ratios"]) for c in data["cases"]] == [1, 1]
     assert all(c["spip"][0]["timings"].get("phase1") for c in data["cases"])
