@@ -235,7 +235,7 @@ def venv_python(venv: Path) -> Path:
 class Venvs:
     """Fresh virtual environments: copies of one template (made once, with pip)."""
 
-    def __init__(self, work: Path) -> None:
+    def __init__(self, work: Path, pip_spec: str | None = None) -> None:
         self.work = work
         self.template = work / "template-venv"
         self._count = 0
@@ -265,6 +265,21 @@ class Venvs:
             check=True,
             env=env,
         )
+        if pip_spec:  # another pip than the bundled one, with the machine's pip settings
+            log(f"installing {pip_spec} into the template venv ...")
+            subprocess.run(
+                [
+                    str(venv_python(self.template)),
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    "--upgrade",
+                    pip_spec,
+                ],
+                check=True,
+            )
         version = subprocess.run(
             [str(venv_python(self.template)), "-m", "pip", "--version"],
             capture_output=True,
@@ -348,12 +363,19 @@ try:
 except (ImportError, AttributeError):
     pass
 def _done():
+    if "maxrss_kb" in marks:
+        return
     usage = resource.getrusage(resource.RUSAGE_SELF)
     marks["maxrss_kb"] = usage.ru_maxrss
     marks["cpu_self"] = usage.ru_utime + usage.ru_stime
     with open(out, "w") as fh:
         json.dump(marks, fh)
 atexit.register(_done)
+_exit = os._exit
+def _quick_exit(status):  # spip may skip the interpreter's teardown
+    _done()
+    _exit(status)
+os._exit = _quick_exit
 sys.argv[0] = "spip"
 runpy.run_module("spip", run_name="__main__", alter_sys=True)
 """
@@ -456,7 +478,7 @@ class Bench:
         self.setting = setting
         self.cwd = work / "cwd"  # no pyproject.toml: no [tool.spip] from here
         self.cwd.mkdir()
-        self.venvs = Venvs(work)
+        self.venvs = Venvs(work, args.pip)
         log("template venv ready")
         self.spip_env = spip_pythonpath(setting.env, self.cwd)
         self._n = 0
@@ -521,8 +543,12 @@ class Bench:
             sample.findings = len(document.get("findings") or [])
             sample.plan_size = len(document.get("plan") or [])
             if probe:
-                probed = json.loads(marks_path.read_text())
-                marks_path.unlink()
+                try:
+                    probed = json.loads(marks_path.read_text())
+                    marks_path.unlink()
+                except (OSError, ValueError):
+                    log("the probe left no marks: start-up and memory unknown for this case")
+                    probed = {}
                 if "phase1_at" in probed:
                     marks["start_to_phase1"] = probed["phase1_at"] - launched
                 marks["maxrss_kb"] = probed.get("maxrss_kb", 0)
@@ -783,6 +809,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--live", action="store_true", help="against the real PyPI (make bench-live)"
+    )
+    parser.add_argument(
+        "--pip",
+        metavar="SPEC",
+        help="install this pip into the venvs (e.g. 'pip>=25.3'; default: the pip that "
+        "ensurepip bundles with this Python)",
     )
     parser.add_argument("--markdown", type=Path, help="also write the Markdown report here")
     parser.add_argument("--json", type=Path, help="write every sample as JSON here")

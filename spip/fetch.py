@@ -55,6 +55,7 @@ class Artifacts:
         self._store = cache_dir / "files"
         self.folder = Path(tempfile.mkdtemp(prefix="spip-files-"))
         self._tasks: dict[str, asyncio.Task[Path | None]] = {}
+        self._prefetches: dict[str, asyncio.Task[None]] = {}
         self.errors: dict[str, str] = {}
         self.downloaded_bytes = 0
 
@@ -62,6 +63,16 @@ class Artifacts:
         for dist in plan:
             if fetchable(dist) and dist.name not in self._tasks:
                 self._tasks[dist.name] = asyncio.ensure_future(self._fetch(dist))
+
+    def prefetch(self, url: str) -> None:
+        """Start downloading a file pip is looking at, before its plan is known.
+
+        Its sha256 is not known yet, so the file goes into the content-addressed
+        store under its own digest; :meth:`start` uses it only when pip's report
+        names that very digest.
+        """
+        if url not in self._prefetches and urlsplit(url).scheme in ("http", "https"):
+            self._prefetches[url] = asyncio.ensure_future(self._prefetch(url))
 
     async def local_file(self, dist: PlannedDist) -> Path | None:
         if dist.source in ("file", "dir") and not fetchable(dist):
@@ -75,15 +86,29 @@ class Artifacts:
         return dict(zip(names, results, strict=True))
 
     def cleanup(self) -> None:
-        for task in self._tasks.values():
+        for task in (*self._tasks.values(), *self._prefetches.values()):
             task.cancel()
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def _cached(self, sha256: str) -> Path:
         return self._store / sha256[:2] / sha256
 
+    async def _prefetch(self, url: str) -> None:
+        partial = self._store / f".prefetch-{os.getpid()}-{id(url)}"
+        try:
+            self._store.mkdir(parents=True, exist_ok=True)
+            digest = await self._download(url, partial)
+            self._cached(digest).parent.mkdir(exist_ok=True)
+            os.replace(partial, self._cached(digest))
+        except (FetchError, OSError):
+            pass  # only a head start: the planned file is fetched again if need be
+        finally:
+            partial.unlink(missing_ok=True)
+
     async def _fetch(self, dist: PlannedDist) -> Path | None:
         assert dist.sha256
+        if dist.url in self._prefetches:
+            await asyncio.wait([self._prefetches[dist.url]])
         dest = self.folder / dist.filename
         cached = self._cached(dist.sha256)
         if cached.is_file() and await asyncio.to_thread(_sha256_of, cached) == dist.sha256:

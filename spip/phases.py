@@ -6,10 +6,14 @@ the review after it. Imported by :mod:`spip.install` while pip resolves.
 from __future__ import annotations
 
 import asyncio
+import queue
+import re
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable
 from pathlib import Path
+from urllib.parse import unquote
 
 from packaging.utils import (
     InvalidSdistFilename,
@@ -68,8 +72,46 @@ async def _resolve_check_install(
     return status
 
 
+# A file pip names while it resolves: "Obtaining dependency information for x from
+# URL.metadata", "Downloading URL (12 kB)".
+_FILE_URL = re.compile(r"(https?://\S+?\.(?:whl|tar\.gz|zip))(?:\.metadata)?(?=\s|$)")
+
+
+def _name_version(url: str) -> tuple[str, str] | None:
+    filename = unquote(url.rsplit("/", 1)[-1])
+    try:
+        if filename.endswith(".whl"):
+            name, version, *_ = parse_wheel_filename(filename)
+        else:
+            name, version = parse_sdist_filename(filename)
+    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
+        return None
+    return name, str(version)
+
+
+def _background(job: Awaitable[object]) -> None:
+    task = asyncio.ensure_future(job)
+    task.add_done_callback(lambda t: t.cancelled() or t.exception())  # failures: for the checks
+
+
+async def _follow(
+    lines: queue.SimpleQueue[str | None], pypi: PyPIClient, artifacts: Artifacts, fetch: bool
+) -> None:
+    """While pip resolves, start what the checks (and phase 2) will need of each
+    file it reports: the index's documents and, unless ``fetch`` is off, the file
+    itself. Only a head start: everything is looked up again by the plan."""
+    while (line := await asyncio.to_thread(lines.get)) is not None:
+        for url in _FILE_URL.findall(line):
+            found = _name_version(url)
+            if found:
+                _background(pypi.release(*found))
+                _background(pypi.previous_release(*found))
+            if fetch:
+                artifacts.prefetch(url)
+
+
 async def _resolve(
-    r: Run, pending: pip_runner.PendingResolution, pypi: PyPIClient
+    r: Run, pending: pip_runner.PendingResolution, pypi: PyPIClient, artifacts: Artifacts
 ) -> tuple[pip_runner.Resolution, int | None]:
     """Phase 1, wheels first: no sdist is built before its project passed the gate.
 
@@ -78,7 +120,9 @@ async def _resolve(
     allowed: list[str] = []
     start = r.timings["startup"]
     while True:
+        follower = asyncio.ensure_future(_follow(pending.lines, pypi, artifacts, not r.dry_run))
         res = await asyncio.to_thread(pending.wait)
+        await follower
         if res.returncode == 0:
             r.timings["phase1"] = time.perf_counter() - STARTED - start
             return res, None
@@ -106,7 +150,7 @@ async def _phases(
     artifacts: Artifacts,
     dirs_proc: subprocess.Popen[str] | None,
 ) -> int:
-    res, status = await _resolve(r, pending, pypi)
+    res, status = await _resolve(r, pending, pypi, artifacts)
     if status is not None:
         return status
     try:

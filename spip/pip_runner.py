@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import re
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from spip.pip_args import PipInstallArgs
 
@@ -96,6 +99,7 @@ if not order:
     sys.exit(0)
 order = json.loads(order)
 os.environ.update(order["env"])
+sys.stdout.reconfigure(line_buffering=True)  # spip follows pip's progress line by line
 sys.exit(main(order["args"]))
 """
 
@@ -103,8 +107,10 @@ sys.exit(main(order["args"]))
 class WarmPip:
     """A pip process that imports itself now and runs ``go(args)`` later.
 
-    ``capture`` collects pip's stdout and stderr (phase 1); otherwise pip
-    writes to spip's own (phase 2, where the user sees pip's output).
+    ``capture`` collects pip's stdout and stderr (phase 1), and streams its
+    stdout lines to :attr:`lines` as pip prints them (``None`` at the end), so
+    spip can start work on what pip reports while it still resolves;
+    otherwise pip writes to spip's own stdout and stderr (phase 2).
     """
 
     def __init__(self, python: str, *, capture: bool = False) -> None:
@@ -115,6 +121,18 @@ class WarmPip:
             [python, "-c", _WARM_PIP], stdin=subprocess.PIPE, stdout=pipe, stderr=pipe, text=True
         )
         self._order: tuple[list[str], dict[str, str]] | None = None
+        self.lines: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self._output: tuple[list[str], list[str]] = ([], [])
+        self._readers = [
+            threading.Thread(target=_drain, args=(stream, into, lines), daemon=True)
+            for stream, into, lines in (
+                (self._proc.stdout, self._output[0], self.lines),
+                (self._proc.stderr, self._output[1], None),
+            )
+            if stream is not None
+        ]
+        for reader in self._readers:
+            reader.start()
 
     def go(self, args: Sequence[str], env: Mapping[str, str] | None = None) -> None:
         self._order = (list(args), dict(env or {}))
@@ -129,9 +147,11 @@ class WarmPip:
     def wait(self) -> tuple[int, str, str]:
         """pip's exit status and (when captured) output."""
         assert self._order is not None, "go() first"
-        stdout, stderr = self._proc.communicate()
-        if self._proc.returncode != _COLD:
-            return self._proc.returncode, stdout or "", stderr or ""
+        status = self._proc.wait()
+        for reader in self._readers:
+            reader.join()
+        if status != _COLD:
+            return status, "".join(self._output[0]), "".join(self._output[1])
         args, env = self._order
         cold = subprocess.run(
             pip_command(self.python, *args),
@@ -150,6 +170,15 @@ class WarmPip:
         if self._proc.poll() is None:
             self._proc.kill()
         self._proc.wait()
+
+
+def _drain(stream: IO[str], into: list[str], lines: queue.SimpleQueue[str | None] | None) -> None:
+    for line in stream:
+        into.append(line)
+        if lines is not None:
+            lines.put(line)
+    if lines is not None:
+        lines.put(None)
 
 
 class PendingResolution:
@@ -173,6 +202,11 @@ class PendingResolution:
                 args += ["--no-binary", name]
         args += user_args.tokens(drop={"--report", "--dry-run", "--python"})
         pip.go(args + user_args.requirements)
+
+    @property
+    def lines(self) -> queue.SimpleQueue[str | None]:
+        """pip's stdout lines as it prints them; ``None`` when it is done."""
+        return self._pip.lines
 
     def wait(self) -> Resolution:
         try:
