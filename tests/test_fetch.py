@@ -51,10 +51,10 @@ def test_verified_files_are_cached_by_content(fake_index, unique_name, tmp_path)
     digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
     plan = planned(fake_index.file_url(wheel.name), digest, name)
     files, downloaded = asyncio.run(fetch_all(plan, tmp_path))
-    assert downloaded == wheel.stat().st_size
+    assert downloaded == wheel.stat().st_size and files[name] is not None
     assert (tmp_path / "files" / digest[:2] / digest).read_bytes() == wheel.read_bytes()
     files, downloaded = asyncio.run(fetch_all(plan, tmp_path))
-    assert downloaded == 0  # a warm install downloads nothing
+    assert downloaded == 0 and files[name] is not None  # a warm install downloads nothing
 
 
 def test_prefetched_file_is_used_only_for_its_own_digest(fake_index, unique_name, tmp_path):
