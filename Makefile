@@ -13,6 +13,15 @@ test:
 test-live:
 	$(PYTHON) -m pytest -m live -q -p no:cacheprovider
 
+# spip install against pip install, side by side in fresh venvs, on the test index.
+BENCH_ARGS ?=
+bench:
+	$(PYTHON) -m benchmarks.bench $(BENCH_ARGS)
+
+# The same against the real PyPI (requests; flask sqlalchemy pydantic; jupyterlab).
+bench-live:
+	$(PYTHON) -m benchmarks.bench --live $(BENCH_ARGS)
+
 lint:
 	$(PYTHON) -m ruff check spip tests hotlist benchmarks noxfile.py
 	$(PYTHON) -m ruff format --check spip tests hotlist benchmarks noxfile.py
