@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import ssl
+
 import httpx
 
 from spip import __version__
+from spip.config import ConfigError
 from spip.netconf import NetSettings
 
 # Enough parallelism to hide round trips, few enough connections that a mirror
@@ -18,11 +22,22 @@ def make_client(net: NetSettings) -> httpx.AsyncClient:
     ``HTTPS_PROXY``/``SSL_CERT_FILE`` and friends are honoured by httpx itself
     (``trust_env``); pip's ``--proxy``/``--cert`` override them.
     """
-    verify: str | bool = net.cert or True
+    verify: ssl.SSLContext | bool = True
+    try:
+        if net.cert or net.client_cert:
+            if net.cert and os.path.isdir(net.cert):
+                verify = ssl.create_default_context(capath=net.cert)
+            else:
+                verify = ssl.create_default_context(cafile=net.cert)
+            if net.client_cert:
+                verify.load_cert_chain(net.client_cert)
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(
+            f"cannot use the certificate {net.cert or net.client_cert}: {exc.strerror or exc}"
+        ) from None
     return httpx.AsyncClient(
         proxy=net.proxy,
         verify=verify,
-        cert=net.client_cert,
         timeout=httpx.Timeout(net.timeout, connect=min(net.timeout, 10.0)),
         limits=httpx.Limits(
             max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS

@@ -443,6 +443,7 @@ def test_configuration_precedence(run_spip, spip_env, tmp_path, fake_index, uniq
         ([], "[tool.spip\n", "cannot read"),
         (["--findings-json", "/nonexistent/dir/f.json"], None, "cannot write the findings file"),
         (["-r", "missing.txt"], None, "cannot read requirements file"),
+        (["--cert", "/nonexistent/ca.pem"], None, "cannot use the certificate"),
     ],
 )
 def test_bad_input_is_one_clear_line(run_spip, tmp_path, args, pyproject, needle):
