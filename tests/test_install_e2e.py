@@ -372,6 +372,7 @@ def test_local_wheel_directory_and_editable(
     assert "direct-url" not in result.stderr  # the user's own local file
     result = run_spip("install", "-e", project)
     assert result.returncode == 0, result.stderr + result.stdout
+    assert "empty-description" not in result.stderr  # the user's own tree is no release
     installed = freeze(venv)
     assert f"{wheel_name}==1.0" in installed
     assert any(proj in line for line in installed)

@@ -46,6 +46,8 @@ def is_empty(text: str | None) -> bool:
 
 
 async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
+    if dist.source == "dir":  # the user's own source tree, not a release
+        return []
     if dist.source == "index" and hotlist.load().rank(dist.name) is not None:
         return []
     info = await ctx.pypi.info(dist)
