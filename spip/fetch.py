@@ -93,13 +93,36 @@ class Artifacts:
     def _cached(self, sha256: str) -> Path:
         return self._store / sha256[:2] / sha256
 
+    def _url_record(self, url: str) -> Path:
+        """Where the store notes the digest last seen at ``url`` (a hint, never trusted:
+        :meth:`_fetch` checks every file against pip's report)."""
+        return self._store / "urls" / hashlib.sha256(url.encode()).hexdigest()
+
+    def _seen(self, url: str) -> bool:
+        try:
+            digest = self._url_record(url).read_text(encoding="ascii").strip()
+        except OSError:
+            return False
+        return len(digest) == 64 and self._cached(digest).is_file()
+
+    def _note(self, url: str, digest: str) -> None:
+        with contextlib.suppress(OSError):
+            record = self._url_record(url)
+            record.parent.mkdir(parents=True, exist_ok=True)
+            tmp = record.with_name(f".{record.name}.{os.getpid()}.tmp")
+            tmp.write_text(digest, encoding="ascii")
+            os.replace(tmp, record)
+
     async def _prefetch(self, url: str) -> None:
+        if self._seen(url):
+            return  # a warm install downloads nothing
         partial = self._store / f".prefetch-{os.getpid()}-{id(url)}"
         try:
             self._store.mkdir(parents=True, exist_ok=True)
             digest = await self._download(url, partial)
             self._cached(digest).parent.mkdir(exist_ok=True)
             os.replace(partial, self._cached(digest))
+            self._note(url, digest)
         except (FetchError, OSError):
             pass  # only a head start: the planned file is fetched again if need be
         finally:
@@ -129,6 +152,7 @@ class Artifacts:
                 f"sha256 {digest}, but pip resolved {dist.sha256}; it changed since pip saw it"
             )
         await asyncio.to_thread(_store_in_cache, dest, cached)
+        self._note(dist.url, digest)
         return dest
 
     async def _download(self, url: str, dest: Path) -> str:

@@ -65,3 +65,13 @@ def test_prefetched_file_is_used_only_for_its_own_digest(fake_index, unique_name
     files, downloaded = asyncio.run(fetch_all(planned(url, digest, name), tmp_path, prefetch=url))
     assert downloaded == wheel.stat().st_size  # fetched once, by the prefetch
     assert files[name] is not None
+
+
+def test_prefetch_of_a_known_url_downloads_nothing(fake_index, unique_name, tmp_path):
+    name = unique_name("warm")
+    wheel = fake_index.publish(name, "1.0")
+    url = fake_index.file_url(wheel.name)
+    plan = planned(url, hashlib.sha256(wheel.read_bytes()).hexdigest(), name)
+    asyncio.run(fetch_all(plan, tmp_path, prefetch=url))
+    files, downloaded = asyncio.run(fetch_all(plan, tmp_path, prefetch=url))
+    assert downloaded == 0 and files[name] is not None

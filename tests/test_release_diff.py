@@ -190,3 +190,14 @@ def test_comparable_file_prefers_the_closest_tags() -> None:
     assert pick("demo-1.1-py3-none-any.whl", candidates).filename == "demo-1.0-py3-none-any.whl"
     assert pick("demo-1.1.tar.gz", candidates).filename == "demo-1.0.tar.gz"
     assert pick("demo-1.1.tar.gz", candidates[1:]) is None
+
+
+def test_previous_release_is_read_once(fake_index: FakeIndex, project: str, tmp_path: Path) -> None:
+    old = fake_index.publish(project, "1.0", files={_module(project): ""})
+    new = fake_index.publish(project, "1.1", files={_module(project): "", "hook.pth": IMPORT_PTH})
+    dist = planned(fake_index, new, "1.1")
+    first = run_check(release_diff, fake_index, tmp_path, dist)
+    fake_index.clear_log()
+    second = run_check(release_diff, fake_index, tmp_path, dist)
+    assert first == second and "hook.pth" in second[0].message
+    assert not [r for r in fake_index.requests if r.path.endswith(old.name)]

@@ -14,7 +14,10 @@ an sdist a new or changed ``setup.py`` or build backend.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import configparser
+import contextlib
 import re
 import sys
 from dataclasses import dataclass
@@ -24,6 +27,7 @@ from typing import TYPE_CHECKING
 from packaging.tags import Tag
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
+from spip.cache import Cache
 from spip.checks.base import CheckDataUnavailable
 from spip.checks.pth_file import planned_location, remote_client
 from spip.findings import Finding, Severity
@@ -218,6 +222,45 @@ def changes(old: _Contents, new: _Contents, old_version: str, new_version: str) 
     return found
 
 
+def _to_json(contents: _Contents) -> dict[str, object]:
+    return {
+        "startup": sorted(contents.startup),
+        "commands": sorted(contents.commands),
+        "native": list(contents.native),
+        "setup_py": None
+        if contents.setup_py is None
+        else base64.b64encode(contents.setup_py).decode(),
+        "backend": contents.backend,
+    }
+
+
+def _from_json(data: dict[str, object]) -> _Contents:
+    setup_py = data["setup_py"]
+    return _Contents(
+        frozenset(data["startup"]),  # type: ignore[arg-type]
+        frozenset(data["commands"]),  # type: ignore[arg-type]
+        tuple(data["native"]),  # type: ignore[arg-type]
+        None if setup_py is None else base64.b64decode(str(setup_py)),
+        data["backend"],  # type: ignore[arg-type]
+    )
+
+
+async def _previous_contents(older: DistFile, ctx: CheckContext, is_wheel: bool) -> _Contents:
+    """The previous release's contents; a file with a known sha256 never changes, so
+    what was read once is kept in the cache and not read again."""
+    cache = Cache(ctx.config.cache_dir)
+    key = f"release-diff:{older.sha256}"
+    entry = cache.get(key) if older.sha256 else None
+    if entry is not None:
+        with contextlib.suppress(KeyError, TypeError, ValueError, binascii.Error):
+            return _from_json(entry.data)
+    assert older.url
+    contents = await _contents(older.url, ctx, is_wheel)
+    if older.sha256:
+        cache.put(key, _to_json(contents))
+    return contents
+
+
 async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
     if dist.source != "index" or not dist.filename:
         return []
@@ -233,7 +276,7 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
         return []  # no file of the same kind: nothing comparable
     try:
         old, new = await asyncio.gather(
-            _contents(older.url, ctx, dist.is_wheel),
+            _previous_contents(older, ctx, dist.is_wheel),
             _contents(dist, ctx, dist.is_wheel),
         )
     except ArchiveError as exc:
