@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -81,7 +82,9 @@ class Resolution:
 # the current directory from sys.path, run pip's own ``main``) but first imports
 # pip's install command and then waits on stdin for its arguments; spip sends them
 # when it is ready (after the name screen for phase 1, after the gate for phase 2),
-# so pip's start-up overlaps spip's own work. pip still runs in the target
+# so pip's start-up overlaps spip's own work. The arguments come through a pipe of
+# their own, so phase 2's pip keeps the user's stdin for its questions (credentials);
+# on Windows, which cannot pass it, through stdin. pip still runs in the target
 # interpreter, in its own process. A pip that cannot be started this way exits
 # with _COLD before it reads anything, and spip runs ``python -m pip`` instead.
 _COLD = 97
@@ -94,7 +97,9 @@ try:
     import pip._internal.commands.install
 except Exception:
     sys.exit({_COLD})
-order = sys.stdin.readline()
+orders = os.fdopen(int(sys.argv[1])) if len(sys.argv) > 1 else sys.stdin
+order = orders.readline()
+orders.close()
 if not order:
     sys.exit(0)
 order = json.loads(order)
@@ -117,9 +122,29 @@ class WarmPip:
         self.python = python
         self._capture = capture
         pipe = subprocess.PIPE if capture else None
-        self._proc = subprocess.Popen(
-            [python, "-c", _WARM_PIP], stdin=subprocess.PIPE, stdout=pipe, stderr=pipe, text=True
-        )
+        # Phase 1 never asks anything; phase 2's pip may ask the user.
+        self._stdin = subprocess.DEVNULL if capture else None
+        if sys.platform == "win32":
+            self._proc = subprocess.Popen(
+                [python, "-c", _WARM_PIP],
+                stdin=subprocess.PIPE,
+                stdout=pipe,
+                stderr=pipe,
+                text=True,
+            )
+            self._orders, self._proc.stdin = self._proc.stdin, None
+        else:
+            read, write = os.pipe()
+            self._proc = subprocess.Popen(
+                [python, "-c", _WARM_PIP, str(read)],
+                pass_fds=(read,),
+                stdin=self._stdin,
+                stdout=pipe,
+                stderr=pipe,
+                text=True,
+            )
+            os.close(read)
+            self._orders = os.fdopen(write, "w")
         self._order: tuple[list[str], dict[str, str]] | None = None
         self.lines: queue.SimpleQueue[str | None] = queue.SimpleQueue()
         self._output: tuple[list[str], list[str]] = ([], [])
@@ -136,11 +161,11 @@ class WarmPip:
 
     def go(self, args: Sequence[str], env: Mapping[str, str] | None = None) -> None:
         self._order = (list(args), dict(env or {}))
-        stdin, self._proc.stdin = self._proc.stdin, None
-        assert stdin is not None
+        orders, self._orders = self._orders, None
+        assert orders is not None, "go() once"
         try:
-            stdin.write(json.dumps({"args": self._order[0], "env": self._order[1]}) + "\n")
-            stdin.close()
+            orders.write(json.dumps({"args": self._order[0], "env": self._order[1]}) + "\n")
+            orders.close()
         except OSError:
             pass  # it could not warm up and is gone: wait() runs pip the plain way
 
@@ -156,7 +181,7 @@ class WarmPip:
         cold = subprocess.run(
             pip_command(self.python, *args),
             env={**os.environ, **env},
-            stdin=subprocess.DEVNULL,
+            stdin=self._stdin,
             capture_output=self._capture,
             text=True,
         )
@@ -164,9 +189,10 @@ class WarmPip:
 
     def cancel(self) -> None:
         """Stop this pip unless it already finished (an unused one has done nothing yet)."""
-        if self._proc.stdin is not None:
-            self._proc.stdin.close()
-            self._proc.stdin = None
+        if self._orders is not None:
+            with contextlib.suppress(OSError):
+                self._orders.close()
+            self._orders = None
         if self._proc.poll() is None:
             self._proc.kill()
         self._proc.wait()

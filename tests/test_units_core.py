@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -236,3 +237,31 @@ def test_unused_warm_pip_is_stopped():
     pip = WarmPip(sys.executable)
     pip.cancel()
     assert pip._proc.returncode is not None
+
+
+def test_phase2_pip_keeps_the_users_stdin(tmp_path):
+    """The order goes through a pipe of its own: pip can still ask the user something."""
+    internal = tmp_path / "pip" / "_internal"
+    (internal / "cli").mkdir(parents=True)
+    (internal / "commands").mkdir()
+    for package in (tmp_path / "pip", internal, internal / "cli", internal / "commands"):
+        (package / "__init__.py").write_text("")
+    (internal / "commands" / "install.py").write_text("")
+    (internal / "cli" / "main.py").write_text(
+        "import sys\ndef main(args):\n    print(args, sys.stdin.read())\n    return 0\n"
+    )
+    script = (
+        "import sys\nfrom spip.pip_runner import WarmPip\n"
+        "pip = WarmPip(sys.executable)\npip.go(['install'])\nsys.exit(pip.wait()[0])\n"
+    )
+    env = {**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{Path.cwd()}"}
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        input="answer",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "['install'] answer\n"
