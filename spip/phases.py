@@ -73,12 +73,13 @@ async def _resolve_check_install(
 
 
 # A file pip names while it resolves: "Obtaining dependency information for x from
-# URL.metadata", "Downloading URL (12 kB)".
-_FILE_URL = re.compile(r"(https?://\S+?\.(?:whl|tar\.gz|zip))(?:\.metadata)?(?=\s|$)")
+# URL.metadata", "Downloading URL (12 kB)"; newer pips (and pypi.org's files in any
+# pip) show the file name only: "Downloading x-1.0-py3-none-any.whl.metadata (2 kB)".
+_FILE = re.compile(r"(\S+?\.(?:whl|tar\.gz|zip))(?:\.metadata)?(?=\s|$)")
 
 
-def _name_version(url: str) -> tuple[str, str] | None:
-    filename = unquote(url.rsplit("/", 1)[-1])
+def _name_version(file: str) -> tuple[str, str] | None:
+    filename = unquote(file.rsplit("/", 1)[-1])
     try:
         if filename.endswith(".whl"):
             name, version, *_ = parse_wheel_filename(filename)
@@ -101,13 +102,13 @@ async def _follow(
     file it reports: the index's documents and, unless ``fetch`` is off, the file
     itself. Only a head start: everything is looked up again by the plan."""
     while (line := await asyncio.to_thread(lines.get)) is not None:
-        for url in _FILE_URL.findall(line):
-            found = _name_version(url)
+        for file in _FILE.findall(line):
+            found = _name_version(file)
             if found:
                 _background(pypi.release(*found))
                 _background(pypi.previous_release(*found))
-            if fetch:
-                artifacts.prefetch(url)
+            if fetch and file.startswith(("https://", "http://")):
+                artifacts.prefetch(file)
 
 
 async def _resolve(

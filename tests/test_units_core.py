@@ -265,3 +265,28 @@ def test_phase2_pip_keeps_the_users_stdin(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout == "['install'] answer\n"
+
+
+@pytest.mark.parametrize(
+    ("line", "files"),
+    [
+        (
+            "  Obtaining dependency information for p from http://h/files/p-2.0-py3-none-any.whl"
+            ".metadata",
+            [("http://h/files/p-2.0-py3-none-any.whl", ("p", "2.0"))],
+        ),
+        (
+            "Downloading spip_x-1.1.0-py3-none-any.whl.metadata (502 bytes)",
+            [("spip_x-1.1.0-py3-none-any.whl", ("spip-x", "1.1.0"))],
+        ),
+        (
+            "  Downloading http://h/f/foo-1.0.tar.gz (3 kB)",
+            [("http://h/f/foo-1.0.tar.gz", ("foo", "1.0"))],
+        ),
+        ("Collecting foo>=1", []),
+    ],
+)
+def test_files_pip_names_while_it_resolves(line, files):
+    from spip.phases import _FILE, _name_version
+
+    assert [(f, _name_version(f)) for f in _FILE.findall(line)] == files
