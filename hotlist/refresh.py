@@ -4,7 +4,9 @@ Online (the default), it downloads the public ranking of PyPI projects by downlo
 the last 30 days published by the top-pypi-packages project. Offline, ``--source`` reads
 that JSON from a file, or a ``rank<TAB>name`` TSV (which carries no date: give
 ``--snapshot``). Names are normalised (PEP 503); the output is one name a line in rank
-order after a header line with the snapshot date (see ``spip/hotlist.py``).
+order after a header line with the snapshot date (see ``spip/hotlist.py``). Then it
+rewrites the typosquat detector's prebuilt indexes over it
+(``spip/data/typosquat-index.txt``, see ``spip/checks/typosquat_index.py``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from packaging.utils import canonicalize_name
 
 RANKING_URL = "https://hugovk.github.io/top-pypi-packages/top-pypi-packages.min.json"
 OUTPUT = Path(__file__).resolve().parent.parent / "spip" / "data" / "hotlist.txt"
+INDEX = OUTPUT.with_name("typosquat-index.txt")
 LIMIT = 15_000
 
 Ranking = list[tuple[int, str]]
@@ -70,7 +73,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--snapshot", help="the ranking's date (required for a TSV source)")
     parser.add_argument("--output", type=Path, default=OUTPUT)
     parser.add_argument("--limit", type=int, default=LIMIT, help="how many ranks to keep")
+    parser.add_argument(
+        "--index-only",
+        action="store_true",
+        help="only rewrite the typosquat index of the shipped list (no ranking read)",
+    )
     args = parser.parse_args(argv)
+    if args.index_only:
+        write_index()
+        return 0
 
     source = args.source or RANKING_URL
     is_url = source.startswith(("https://", "http://"))
@@ -87,7 +98,22 @@ def main(argv: list[str] | None = None) -> int:
     args.output.write_text(output, encoding="utf-8")
     count = sum(1 for line in output.splitlines()[1:] if line)
     print(f"wrote {count} names (snapshot {snapshot}) to {args.output}", file=sys.stderr)
+    if args.output == OUTPUT:
+        write_index()
     return 0
+
+
+def write_index() -> None:
+    """Rebuild the typosquat detector's prebuilt indexes over the shipped list."""
+    sys.path.insert(0, str(OUTPUT.parents[2]))  # this checkout's spip, installed or not
+    from spip import hotlist
+    from spip.checks import typosquat_index
+    from spip.checks.typosquat import NameIndex
+
+    hotlist.load.cache_clear()
+    shipped = hotlist.load()
+    INDEX.write_text(typosquat_index.dump(NameIndex(shipped.ranks), shipped), encoding="utf-8")
+    print(f"wrote the typosquat index to {INDEX}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -64,7 +64,7 @@ def install(
     pip_args: tuple[str, ...],
 ) -> None:
     """``pip install``, with every planned distribution checked before it lands."""
-    from spip.pip_runner import passthrough, target_python
+    from spip.pip_runner import WarmPip, passthrough, target_python
 
     args = list(pip_args)
     if "-h" in args or "--help" in args:
@@ -72,9 +72,18 @@ def install(
         click.echo(SPIP_OPTIONS_HELP)
         sys.exit(0)
 
+    from spip.pip_args import ArgsError, parse
+
+    try:
+        parsed = parse(args)
+    except ArgsError as exc:
+        _fail(str(exc))
+    # Phase 1's pip takes ~0.2 s to import itself: it starts now, while spip
+    # loads the rest of itself and screens the names (it gets its orders after).
+    resolver = WarmPip(target_python(parsed, os.environ), capture=True)
+
     from spip import config as config_mod
     from spip import install as install_mod
-    from spip.pip_args import ArgsError, parse
 
     try:
         settings = config_mod.load(
@@ -84,7 +93,6 @@ def install(
                 "findings_json": findings_json,
             }
         )
-        parsed = parse(args)
         if settings.findings_json is not None:
             folder = settings.findings_json.resolve().parent
             if not folder.is_dir() or not os.access(folder, os.W_OK):
@@ -92,8 +100,9 @@ def install(
                     f"cannot write the findings file {settings.findings_json}: "
                     "its folder does not exist or is not writable"
                 )
-        status = install_mod.run(parsed, settings)
+        status = install_mod.run(parsed, settings, resolver)
     except (config_mod.ConfigError, ArgsError) as exc:
+        resolver.cancel()
         _fail(str(exc))
     # The install is over: its files are closed and its temporary folders gone.
     # Tearing down the interpreter with httpx and pydantic loaded costs ~0.1 s

@@ -8,6 +8,7 @@ name of the project ranked N (an empty line where the ranking has no name).
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ class HotlistError(Exception):
 class Hotlist:
     snapshot: str
     ranks: Mapping[str, int]
+    digest: str = ""  # the sha256 of the list's text (what a prebuilt index was built from)
 
     def rank(self, name: str) -> int | None:
         """The rank of a PEP 503 normalised name (``EXTRA_RANK`` for user names), else None."""
@@ -40,7 +42,7 @@ class Hotlist:
         extra = {canonicalize_name(n): EXTRA_RANK for n in names if n.strip()}
         if not extra:
             return self
-        return Hotlist(self.snapshot, {**self.ranks, **extra})
+        return Hotlist(self.snapshot, {**self.ranks, **extra}, self.digest)
 
 
 def parse(text: str) -> Hotlist:
@@ -52,7 +54,7 @@ def parse(text: str) -> Hotlist:
     for rank, name in enumerate(body.splitlines(), start=1):
         if name:
             ranks.setdefault(name, rank)
-    return Hotlist(match.group(1), ranks)
+    return Hotlist(match.group(1), ranks, hashlib.sha256(text.encode()).hexdigest())
 
 
 @functools.cache

@@ -40,6 +40,7 @@ class Run:
     plan: list = field(default_factory=list)  # of spip.report.PlannedDist
     findings: list[Finding] = field(default_factory=list)
     decided: set[tuple[str, str]] = field(default_factory=set)  # (package, check) already passed
+    requested: list[str] = field(default_factory=list)  # the project names the user typed
     timings: dict[str, float] = field(default_factory=dict)
 
     def finish(self, decision: str, status: int, **extra: object) -> int:
@@ -90,28 +91,30 @@ def _interactive(args: PipInstallArgs) -> bool:
     return sys.stdin.isatty() and not args.no_input and no_input in ("", "0", "false", "no", "off")
 
 
-def run(args: PipInstallArgs, config: Config) -> int:
-    python = pip_runner.target_python(args, os.environ)
-    r = Run(config, args, python, _interactive(args), dry_run=args.has("--dry-run"))
+def run(args: PipInstallArgs, config: Config, resolver: pip_runner.WarmPip) -> int:
+    """Install ``args`` with phase 1 in ``resolver``, a pip started for the target."""
+    r = Run(config, args, resolver.python, _interactive(args), dry_run=args.has("--dry-run"))
 
-    # Both pips (phase 1's, and phase 2's unless this is a dry run) import
-    # themselves while spip screens the names the user typed; phase 1's gets its
-    # arguments only once those passed, phase 2's only after the gate.
-    resolver = pip_runner.WarmPip(python, capture=True)
-    installer = None if r.dry_run else pip_runner.WarmPip(python)
-    dirs_proc = None
+    # Phase 1's pip imports itself while spip screens the names the user typed, and
+    # gets its arguments once those passed. Phase 2's (none for a dry run) starts
+    # once spip has loaded the rest of itself, not sooner, so that on a small
+    # machine the three do not slow phase 1 down: it has the resolution and the
+    # checks to get ready in, and its arguments come after the gate.
+    installer = dirs_proc = None
     try:
-        screened = r.gate(screen_names(typed_names(args, Path.cwd()), config))
+        r.requested = typed_names(args, Path.cwd())
+        screened = r.gate(screen_names(r.requested, config))
         if not screened.proceed:
             return r.refuse(screened)
         pending = pip_runner.resolve(resolver, args, wheels_only=True)
         r.timings["startup"] = time.perf_counter() - STARTED
-        if installer is not None:
-            dirs_proc = subprocess.Popen(
-                pip_runner.install_dirs_command(python, args), stdout=subprocess.PIPE, text=True
-            )
         from spip import phases  # loads while pip resolves
 
+        if not r.dry_run:
+            installer = pip_runner.WarmPip(r.python)
+            dirs_proc = subprocess.Popen(
+                pip_runner.install_dirs_command(r.python, args), stdout=subprocess.PIPE, text=True
+            )
         return phases.run(r, pending, installer, dirs_proc)
     finally:
         for pip in (resolver, installer):

@@ -78,7 +78,8 @@ async def _resolve_check_install(
 _FILE = re.compile(r"(\S+?\.(?:whl|tar\.gz|zip))(?:\.metadata)?(?=\s|$)")
 
 
-def _name_version(file: str) -> tuple[str, str] | None:
+def _name_version(file: str) -> tuple[str, str, str] | None:
+    """The project, version and file name of a file pip names (a URL or a file name)."""
     filename = unquote(file.rsplit("/", 1)[-1])
     try:
         if filename.endswith(".whl"):
@@ -87,7 +88,7 @@ def _name_version(file: str) -> tuple[str, str] | None:
             name, version = parse_sdist_filename(filename)
     except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
         return None
-    return name, str(version)
+    return name, str(version), filename
 
 
 def _background(job: Awaitable[object]) -> None:
@@ -95,24 +96,26 @@ def _background(job: Awaitable[object]) -> None:
     task.add_done_callback(lambda t: t.cancelled() or t.exception())  # failures: for the checks
 
 
-async def _follow(
-    lines: queue.SimpleQueue[str | None], pypi: PyPIClient, artifacts: Artifacts, fetch: bool
-) -> None:
+async def _follow(lines: queue.SimpleQueue[str | None], ctx: CheckContext, fetch: bool) -> None:
     """While pip resolves, start what the checks (and phase 2) will need of each
-    file it reports: the index's documents and, unless ``fetch`` is off, the file
-    itself. Only a head start: everything is looked up again by the plan."""
+    file it reports: the index's documents, what checks prefetch and, unless
+    ``fetch`` is off, the file itself. Only a head start: the plan decides."""
     while (line := await asyncio.to_thread(lines.get)) is not None:
         for file in _FILE.findall(line):
             found = _name_version(file)
             if found:
-                _background(pypi.release(*found))
-                _background(pypi.previous_release(*found))
+                name, version, filename = found
+                _background(ctx.pypi.release(name, version))
+                _background(ctx.pypi.previous_release(name, version))
+                for check in CHECKS:
+                    if hasattr(check, "prefetch"):
+                        _background(check.prefetch(name, version, filename, ctx))
             if fetch and file.startswith(("https://", "http://")):
-                artifacts.prefetch(file)
+                ctx.artifacts.prefetch(file)
 
 
 async def _resolve(
-    r: Run, pending: pip_runner.PendingResolution, pypi: PyPIClient, artifacts: Artifacts
+    r: Run, pending: pip_runner.PendingResolution, ctx: CheckContext
 ) -> tuple[pip_runner.Resolution, int | None]:
     """Phase 1, wheels first: no sdist is built before its project passed the gate.
 
@@ -121,7 +124,7 @@ async def _resolve(
     allowed: list[str] = []
     start = r.timings["startup"]
     while True:
-        follower = asyncio.ensure_future(_follow(pending.lines, pypi, artifacts, not r.dry_run))
+        follower = asyncio.ensure_future(_follow(pending.lines, ctx, not r.dry_run))
         res = await asyncio.to_thread(pending.wait)
         await follower
         if res.returncode == 0:
@@ -129,7 +132,7 @@ async def _resolve(
             return res, None
         missing = [canonicalize_name(n) for n in res.missing_wheels()]
         missing = [n for n in dict.fromkeys(missing) if n not in allowed]
-        findings = await sdist_findings(missing, pypi, r.config) if missing else None
+        findings = await sdist_findings(missing, ctx.pypi, r.config) if missing else None
         if not findings:  # not a wheels problem, or no sdist either: pip's own error
             sys.stdout.write(res.stdout)
             sys.stderr.write(res.stderr)
@@ -151,7 +154,10 @@ async def _phases(
     artifacts: Artifacts,
     dirs_proc: subprocess.Popen[str] | None,
 ) -> int:
-    res, status = await _resolve(r, pending, pypi, artifacts)
+    ctx = CheckContext(r.config, [], pypi, history, artifacts)  # the plan comes with phase 1
+    for name in r.requested:  # pip starts with these: their history is needed first
+        _background(pypi.files(canonicalize_name(name)))
+    res, status = await _resolve(r, pending, ctx)
     if status is not None:
         return status
     try:
@@ -169,7 +175,7 @@ async def _phases(
     if installer is not None:
         artifacts.start(r.plan)  # downloads overlap the checks
     start = time.perf_counter()
-    ctx = CheckContext(r.config, r.plan, pypi, history, artifacts)
+    ctx.plan = r.plan
     findings = await run_checks(ctx, CHECKS)
     r.timings["checks"] = time.perf_counter() - start
     verdict = await asyncio.to_thread(r.gate, findings)

@@ -41,9 +41,18 @@ def planned(index: FakeIndex, path: Path, version: str) -> PlannedDist:
 
 
 def run_check(
-    check: ModuleType, index: FakeIndex, tmp_path: Path, dist: PlannedDist
+    check: ModuleType,
+    index: FakeIndex,
+    tmp_path: Path,
+    dist: PlannedDist,
+    *,
+    prefetched: Callable[[], None] | None = None,
 ) -> list[Finding]:
-    """Run one check on one planned distribution the way ``spip install`` does."""
+    """Run one check on one planned distribution the way ``spip install`` does.
+
+    With ``prefetched``, the check's prefetch for the file runs to its end first, as
+    when pip names the file while it resolves; then ``prefetched()`` is called.
+    """
 
     async def go() -> list[Finding]:
         async with httpx.AsyncClient() as client:
@@ -55,6 +64,9 @@ def run_check(
                 history=None,  # type: ignore[arg-type]
                 artifacts=artifacts,
             )
+            if prefetched is not None:
+                await check.prefetch(dist.name, dist.version, dist.filename, ctx)
+                prefetched()
             artifacts.start([dist])
             try:
                 return await check.run(dist, ctx)
@@ -88,6 +100,19 @@ def test_litellm_style_new_pth_is_named(
     assert f.evidence["startup_files_added"] == ["litellm_init.pth"]
     old_reads = [r for r in fake_index.requests if "1.82.7" in r.path]
     assert old_reads and all(r.headers.get("range") and r.status == 206 for r in old_reads)
+
+
+def test_what_was_prefetched_while_pip_resolved_is_not_read_again(
+    fake_index: FakeIndex, project: str, tmp_path: Path
+) -> None:
+    fake_index.publish(project, "1.0")
+    new = fake_index.publish(project, "1.1", files={_module(project): "", "x.pth": IMPORT_PTH})
+    fake_index.clear_log()
+    dist = planned(fake_index, new, "1.1")
+    (f,) = run_check(release_diff, fake_index, tmp_path, dist, prefetched=fake_index.clear_log)
+    assert f.evidence["startup_files_added"] == ["x.pth"]
+    after = [r.path for r in fake_index.requests]
+    assert after and not any("1.0" in path or "/simple/" in path for path in after)
 
 
 def test_a_server_that_refuses_ranges_still_works(

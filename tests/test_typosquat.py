@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from spip import hotlist
-from spip.checks import typosquat
+from spip.checks import typosquat, typosquat_index
 from spip.checks.base import CheckContext
 from spip.checks.typosquat import Detector, lookalike, screen_names
 from spip.config import Config
@@ -210,3 +210,75 @@ def test_refresh_reads_a_tsv_with_an_explicit_date(tmp_path: Path) -> None:
         refresh.main(["--source", str(source), "--output", str(output)])
     refresh.main(["--source", str(source), "--output", str(output), "--snapshot", "2026-11"])
     assert hotlist.parse(output.read_text()).ranks == {"boto3": 1, "certifi": 3}
+
+
+def _typos_of_popular_names(count: int) -> list[str]:
+    """Names one or two edits from the top of the list, as typos and squatters make them."""
+    names = []
+    for name in list(hotlist.load().ranks)[:count]:
+        middle = len(name) // 2
+        names += [
+            name[:middle] + name[middle + 1 :],  # dropped
+            name[:middle] + name[middle] + name[middle:],  # doubled
+            name[:middle] + name[middle + 1 : middle + 2] + name[middle] + name[middle + 2 :],
+            name + "s",
+            "py" + name,
+            name.replace("-", ""),
+            name[1:] + "x",
+        ]
+    return names
+
+
+def test_the_shipped_index_is_built_from_the_shipped_list() -> None:
+    shipped = hotlist.load()
+    text = (Path(typosquat.__file__).parent.parent / typosquat_index.PATH).read_text()
+    fresh = typosquat_index.dump(typosquat.NameIndex(shipped.ranks), shipped)
+    assert text == fresh, "stale: run `python hotlist/refresh.py --index-only`"
+    assert isinstance(typosquat.detector().tables, typosquat_index.PackedIndex)
+
+
+def test_the_prebuilt_index_finds_what_the_built_one_finds() -> None:
+    shipped = hotlist.load()
+    built = Detector(dict(shipped.ranks))
+    packed = typosquat.detector()
+    names = [*_typos_of_popular_names(1500), "spipbench-p1-000", "a", "zz-top-", "x" * 40]
+    found = [built.lookalike(n) for n in names]
+    assert sum(f is not None for f in found) > 3000
+    assert [packed.lookalike(n) for n in names] == found
+
+
+def test_extra_names_are_layered_over_the_prebuilt_index() -> None:
+    extra = ("acme-internal-tools", "requests", "zorblax")
+    ranks = hotlist.load().with_extra(extra).ranks
+    built = Detector(dict(ranks))
+    layered = typosquat.detector(tuple(sorted(extra)))
+    assert isinstance(layered.tables, typosquat_index.Layered)
+    names = ["acme-internal-tool", "acme-tools-internal", "zorblaxx", "reqests", "zorbax"]
+    names += _typos_of_popular_names(300)
+    assert [layered.lookalike(n) for n in names] == [built.lookalike(n) for n in names]
+    assert layered.lookalike("acme-internal-tool").target == "acme-internal-tools"
+
+
+def test_an_index_of_another_list_is_not_used() -> None:
+    shipped = hotlist.load()
+    other = hotlist.parse("# spip-hotlist snapshot=2026-01\nrequests\nnumpy\n")
+    assert typosquat_index.load(shipped) is not None
+    assert typosquat_index.load(other) is None
+
+
+def test_packed_lookups_find_every_key_and_only_those() -> None:
+    ranks = {"alpha-beta": 1, "gamma": 2, "delta-lambda-kappa": 3, "omega": 4}
+    shipped = hotlist.parse("# spip-hotlist snapshot=2026-01\n" + "\n".join(ranks) + "\n")
+    index = typosquat.NameIndex(ranks)
+    text = typosquat_index.dump(index, shipped)
+    body = text.index("\n") + 1
+    packed = typosquat_index.PackedIndex(text.encode(), body, {r: n for n, r in ranks.items()})
+    entries = list(index.entries())
+    assert len(entries) > 20
+    for table, key, names in entries:
+        assert list(packed.every(table, key)) == list(names)
+        assert packed.first(table, key) == names[0]
+        for missing in (key + "0", key[:-1], "~" + key, ""):
+            if missing not in {k for t, k, _ in entries if t == table}:
+                assert packed.first(table, missing) is None
+                assert packed.every(table, missing) == ()

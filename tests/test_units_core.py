@@ -273,15 +273,20 @@ def test_phase2_pip_keeps_the_users_stdin(tmp_path):
         (
             "  Obtaining dependency information for p from http://h/files/p-2.0-py3-none-any.whl"
             ".metadata",
-            [("http://h/files/p-2.0-py3-none-any.whl", ("p", "2.0"))],
+            [("http://h/files/p-2.0-py3-none-any.whl", ("p", "2.0", "p-2.0-py3-none-any.whl"))],
         ),
         (
             "Downloading spip_x-1.1.0-py3-none-any.whl.metadata (502 bytes)",
-            [("spip_x-1.1.0-py3-none-any.whl", ("spip-x", "1.1.0"))],
+            [
+                (
+                    "spip_x-1.1.0-py3-none-any.whl",
+                    ("spip-x", "1.1.0", "spip_x-1.1.0-py3-none-any.whl"),
+                )
+            ],
         ),
         (
-            "  Downloading http://h/f/foo-1.0.tar.gz (3 kB)",
-            [("http://h/f/foo-1.0.tar.gz", ("foo", "1.0"))],
+            "  Downloading http://h/f/foo%2Dx-1.0.tar.gz (3 kB)",
+            [("http://h/f/foo%2Dx-1.0.tar.gz", ("foo-x", "1.0", "foo-x-1.0.tar.gz"))],
         ),
         ("Collecting foo>=1", []),
     ],

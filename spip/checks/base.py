@@ -4,7 +4,10 @@ A check is a module under ``spip/checks/`` with:
 
 - ``ID``: its check id (part of the interface, see MISSION.md);
 - ``async def run(dist, ctx) -> list[Finding]``: what it finds about one
-  planned distribution, given the shared :class:`CheckContext`.
+  planned distribution, given the shared :class:`CheckContext`;
+- optionally ``prefetch(name, version, filename, ctx) -> Awaitable``: start
+  fetching what ``run`` will need of a file pip names while it still resolves
+  (share the work with ``run`` through :meth:`CheckContext.once`).
 
 A check that cannot get its data raises :class:`CheckDataUnavailable`; the
 runner turns that into an ``unverified`` finding, so the check never has to.
@@ -13,9 +16,10 @@ Register a new check with one line in ``spip/checks/registry.py``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+import asyncio
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from spip.config import Config
@@ -24,6 +28,9 @@ if TYPE_CHECKING:
     from spip.history import History
     from spip.pypi import PyPIClient
     from spip.report import PlannedDist
+
+
+T = TypeVar("T")
 
 
 class CheckDataUnavailable(Exception):
@@ -39,6 +46,13 @@ class CheckContext:
     pypi: PyPIClient
     history: History
     artifacts: Artifacts
+    _shared: dict[Hashable, asyncio.Future[Any]] = field(default_factory=dict, repr=False)
+
+    def once(self, key: Hashable, make: Callable[[], Awaitable[T]]) -> asyncio.Future[T]:
+        """``make()``, started once per ``key`` in this run and shared by all who ask."""
+        if key not in self._shared:
+            self._shared[key] = asyncio.ensure_future(make())
+        return self._shared[key]
 
 
 class Check(Protocol):

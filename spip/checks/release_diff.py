@@ -13,13 +13,13 @@ an sdist a new or changed ``setup.py`` or build backend.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import configparser
 import contextlib
 import re
 import sys
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -261,26 +261,43 @@ async def _previous_contents(older: DistFile, ctx: CheckContext, is_wheel: bool)
     return contents
 
 
-async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
-    if dist.source != "index" or not dist.filename:
-        return []
-    project = await ctx.pypi.files(dist.name)
-    previous = project.previous_version(dist.version)
+async def _previous(
+    name: str, version: str, filename: str, ctx: CheckContext
+) -> tuple[str, DistFile, _Contents] | None:
+    """The release before ``version``, its file comparable with ``filename``, and that
+    file's contents; None when there is nothing to compare with."""
+    project = await ctx.pypi.files(name)
+    previous = project.previous_version(version)
     if previous is None:
-        return []  # a first release has nothing to compare with
+        return None  # a first release has nothing to compare with
     older = comparable_file(
-        dist.filename,
+        filename,
         [f for f in project.files if same_version(f.version, previous) and not f.yanked and f.url],
     )
     if older is None:
-        return []  # no file of the same kind: nothing comparable
+        return None  # no file of the same kind: nothing comparable
+    return previous, older, await _previous_contents(older, ctx, filename.endswith(".whl"))
+
+
+def prefetch(
+    name: str, version: str, filename: str, ctx: CheckContext
+) -> Awaitable[tuple[str, DistFile, _Contents] | None]:
+    """Read the previous release's contents while pip still resolves (it takes a few
+    round trips); :func:`run` picks up the same work."""
+    return ctx.once((ID, name, version, filename), lambda: _previous(name, version, filename, ctx))
+
+
+async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
+    if dist.source != "index" or not dist.filename:
+        return []
     try:
-        old, new = await asyncio.gather(
-            _previous_contents(older, ctx, dist.is_wheel),
-            _contents(dist, ctx, dist.is_wheel),
-        )
+        prior = await prefetch(dist.name, dist.version, dist.filename, ctx)
+        if prior is None:
+            return []
+        previous, older, old = prior
+        new = await _contents(dist, ctx, dist.is_wheel)
     except ArchiveError as exc:
-        raise CheckDataUnavailable(f"could not compare with {previous}: {exc}") from None
+        raise CheckDataUnavailable(f"could not compare with the previous release: {exc}") from None
     found = changes(old, new, previous, dist.version)
     if not found:
         return []

@@ -1,8 +1,8 @@
 """``typosquat``: a name made to be mistaken for a popular project's.
 
 The detector compares a name with the popular-names list (``spip.hotlist``) through
-indexes built once per process (about 0.1 s), so a name costs some tens of
-microseconds: the names without separators, with their words reordered, with
+indexes (prebuilt for the shipped list: :mod:`spip.checks.typosquat_index`), so a name
+costs some tens of microseconds: the names without separators, with their words reordered, with
 look-alike characters folded, with their letters sorted, with a common affix removed;
 one-edit neighbours through a deletion index (short names) or two half-name keys;
 two-edit neighbours of long names through buckets of length and first letters.
@@ -22,15 +22,16 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import jellyfish
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from spip import hotlist
+from spip.checks import typosquat_index
 from spip.findings import Finding, Severity
 from spip.sanitize import neutralise
 
@@ -134,7 +135,7 @@ def _deletions(word: str) -> list[str]:
     return [word[:i] + word[i + 1 :] for i in range(len(word))]
 
 
-def _half_keys(word: str, size: int) -> tuple[tuple[int, str], tuple[int, str]]:
+def _half_keys(word: str, size: int) -> tuple[str, str]:
     """Keys of a word of ``size`` (5 or more) letters: one edit leaves one of them intact.
 
     An edit from letter ``k`` on leaves the start intact, one before it the end from
@@ -142,7 +143,12 @@ def _half_keys(word: str, size: int) -> tuple[tuple[int, str], tuple[int, str]]:
     than ``size`` looked up with these keys finds its neighbours of that size.
     """
     k = size // 2 - 1
-    return (size, word[:k]), (-size, word[len(word) - (size - k - 2) :])
+    return f"{size}:{word[:k]}", f"{-size}:{word[len(word) - (size - k - 2) :]}"
+
+
+def _long_key(stem: str, size: int) -> str:
+    """The bucket of long stems of ``size`` letters that start like ``stem``."""
+    return f"{size}:{stem[:2]}"
 
 
 def _neighbours(a: str, b: str) -> bool:
@@ -194,51 +200,82 @@ def _where(text: str, i: int, span: int) -> int:
     return END if i + span >= end else INSIDE
 
 
-def _append(table: dict, key: object, name: str) -> None:
-    bucket = table.get(key)
-    if bucket is None:
-        table[key] = [name]
-    else:
-        bucket.append(name)
+class Tables(Protocol):
+    """The detector's indexes over popular names: tables of name lists by key.
+
+    ``first`` tables (FIRST) keep the most popular name of a key, ``every`` tables
+    (EVERY) all of them, most popular first.
+    """
+
+    def first(self, table: str, key: str) -> str | None: ...
+
+    def every(self, table: str, key: str) -> Sequence[str]: ...
 
 
-class Detector:
-    """Finds the popular name a name imitates, with indexes built once over the list."""
+# exact: the name without separators; reordered: its words in any order; skeleton:
+# look-alike characters folded; core: a common affix removed; sorted: its letters sorted.
+FIRST = ("exact", "reordered", "skeleton", "core", "sorted")
+# deleted: short names and their one-letter deletions; halves: the two half keys of
+# long names; long: long stems by length and first letters (two-edit candidates).
+EVERY = ("deleted", "halves", "long")
 
-    def __init__(self, ranks: dict[str, int]) -> None:
-        self.ranks = ranks
-        self._exact: dict[str, str] = {}
-        self._reordered: dict[str, str] = {}
-        self._skeletons: dict[str, str] = {}
-        self._cores: dict[str, str] = {}
-        self._sorted: dict[str, str] = {}
-        self._deleted: dict[str, list[str]] = {}
-        self._halves: dict[tuple[int, str], list[str]] = {}
-        self._long: dict[tuple[int, str], list[str]] = {}
+
+class NameIndex:
+    """The indexes built in memory over ``ranks`` (about 0.1 s for the shipped list)."""
+
+    def __init__(self, ranks: Mapping[str, int]) -> None:
+        self._first: dict[str, dict[str, str]] = {table: {} for table in FIRST}
+        self._every: dict[str, dict[str, list[str]]] = {table: {} for table in EVERY}
         for name in sorted(ranks, key=ranks.__getitem__):  # most popular first
-            self._add(name)
+            self._add(name, ranks[name])
 
-    def _add(self, name: str) -> None:
+    def first(self, table: str, key: str) -> str | None:
+        return self._first[table].get(key)
+
+    def every(self, table: str, key: str) -> Sequence[str]:
+        return self._every[table].get(key, ())
+
+    def entries(self) -> Iterator[tuple[str, str, Sequence[str]]]:
+        """Every (table, key, names) of the indexes."""
+        for table, keys in self._first.items():
+            yield from ((table, key, (name,)) for key, name in keys.items())
+        for table, lists in self._every.items():
+            yield from ((table, key, names) for key, names in lists.items())
+
+    def _add(self, name: str, rank: int) -> None:
+        first, every = self._first, self._every
         word = _squash(name)
-        self._exact.setdefault(word, name)
-        self._skeletons.setdefault(_skeleton(word), name)
-        self._cores.setdefault(_core(word), name)
+        first["exact"].setdefault(word, name)
+        first["skeleton"].setdefault(_skeleton(word), name)
+        first["core"].setdefault(_core(word), name)
         words = name.split("-")
         if 1 < len(words) <= 3:
             for order in itertools.permutations(words):
-                self._reordered.setdefault("".join(order), name)
+                first["reordered"].setdefault("".join(order), name)
         if len(word) >= 6:
-            self._sorted.setdefault("".join(sorted(word)), name)
+            first["sorted"].setdefault("".join(sorted(word)), name)
         stem = _stem(word)
         for form in {word, stem}:
             if len(form) > _SHORT:
                 for key in _half_keys(form, len(form)):
-                    _append(self._halves, key, name)
+                    every["halves"].setdefault(key, []).append(name)
             elif len(form) >= MIN_LENGTH:
                 for key in {form, *_deletions(form)}:
-                    _append(self._deleted, key, name)
-        if len(stem) >= LONG and self.ranks[name] <= _LOW_MAX_RANK["two-edits"]:
-            _append(self._long, (len(stem), stem[:2]), name)
+                    every["deleted"].setdefault(key, []).append(name)
+        if len(stem) >= LONG and rank <= _LOW_MAX_RANK["two-edits"]:
+            every["long"].setdefault(_long_key(stem, len(stem)), []).append(name)
+
+
+class Detector:
+    """Finds the popular name a name imitates, through indexes over the ranked names.
+
+    ``tables``: prebuilt indexes over ``ranks`` (see :mod:`spip.checks.typosquat_index`);
+    by default they are built in memory.
+    """
+
+    def __init__(self, ranks: Mapping[str, int], tables: Tables | None = None) -> None:
+        self.ranks = ranks
+        self.tables = tables if tables is not None else NameIndex(ranks)
 
     def lookalike(self, name: str) -> Lookalike | None:
         """The popular project ``name`` imitates, or None (always None for a popular name)."""
@@ -274,10 +311,10 @@ class Detector:
         candidates: set[str] = set()
         if len(word) <= _SHORT + 1:
             for key in (word, *_deletions(word)):
-                candidates.update(self._deleted.get(key, ()))
+                candidates.update(self.tables.every("deleted", key))
         for size in range(max(len(word) - 1, _SHORT + 1), len(word) + 2):
             for key in _half_keys(word, size):
-                candidates.update(self._halves.get(key, ()))
+                candidates.update(self.tables.every("halves", key))
         near = []
         for target in candidates:
             other = _squash(target)
@@ -304,12 +341,13 @@ class Detector:
     def _rewritten_matches(self, name: str, word: str) -> list[Lookalike]:
         """Names ``word`` equals once separators, word order, look-alikes or affixes go."""
         found = []
+        first = self.tables.first
         for target, kind in (
-            (self._exact.get(word), "separator"),
-            (self._reordered.get(word), "word-order"),
-            (self._skeletons.get(_skeleton(word)), "lookalike"),
-            (self._cores.get(_core(word)), "affix"),
-            (self._exact.get(_core(word)), "affix"),
+            (first("exact", word), "separator"),
+            (first("reordered", word), "word-order"),
+            (first("skeleton", _skeleton(word)), "lookalike"),
+            (first("core", _core(word)), "affix"),
+            (first("exact", _core(word)), "affix"),
         ):
             if target and (kind == "separator" or _squash(target) != word):
                 found += self._match(name, target, kind)
@@ -319,15 +357,15 @@ class Detector:
         """Repeated letters, letters added to a short name, shuffled letters, two edits."""
         found = []
         for collapsed in {_RUNS.sub(r"\1", word), _RUNS.sub(r"\1\1", word)} - {word}:
-            same = self._exact.get(collapsed)
+            same = self.tables.first("exact", collapsed)
             targets = [same] if same else []
             targets += [target for target, _ in self._near(collapsed)]
             for target in targets:
                 found += self._match(name, target, "repeated")
-        for target in (self._exact.get(word[:-2]), self._exact.get(word[2:])):
+        for target in (self.tables.first("exact", word[:-2]), self.tables.first("exact", word[2:])):
             if target and len(_squash(target)) <= MIN_LENGTH:
                 found += self._match(name, target, "extension")
-        target = self._sorted.get("".join(sorted(word)))
+        target = self.tables.first("sorted", "".join(sorted(word)))
         if target and len(word) >= 6:
             found += self._match(name, target, "shuffled")
         if len(word) >= LONG - 2:
@@ -338,7 +376,7 @@ class Detector:
         """Long names two edits away, their first two letters kept (a typo rarely hits both)."""
         found = []
         for size in range(len(stem) - 2, len(stem) + 3):
-            for target in self._long.get((size, stem[:2]), ()):
+            for target in self.tables.every("long", _long_key(stem, size)):
                 if jellyfish.damerau_levenshtein_distance(stem, _stem(_squash(target))) <= 2:
                     found += self._match(name, target, "two-edits")
         return found
@@ -346,8 +384,20 @@ class Detector:
 
 @functools.cache
 def detector(extra: tuple[str, ...] = ()) -> Detector:
-    """The detector over the shipped list plus the user's ``hotlist-extra`` names."""
-    return Detector(dict(hotlist.load().with_extra(extra).ranks))
+    """The detector over the shipped list plus the user's ``hotlist-extra`` names.
+
+    It reads the shipped list's prebuilt indexes, and indexes the extra names (a few)
+    in memory, looked up first as the most popular; without a usable prebuilt index
+    it builds them all (about 0.1 s).
+    """
+    shipped = hotlist.load()
+    ranks = shipped.with_extra(extra).ranks
+    packed = typosquat_index.load(shipped)
+    if packed is None:
+        return Detector(ranks)
+    if not extra:
+        return Detector(ranks, packed)
+    return Detector(ranks, typosquat_index.Layered(NameIndex({n: ranks[n] for n in extra}), packed))
 
 
 def lookalike(name: str, extra: Iterable[str] = ()) -> Lookalike | None:
