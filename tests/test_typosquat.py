@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import json
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -282,3 +283,10 @@ def test_packed_lookups_find_every_key_and_only_those() -> None:
             if missing not in {k for t, k, _ in entries if t == table}:
                 assert packed.first(table, missing) is None
                 assert packed.every(table, missing) == ()
+
+
+def test_spips_wheel_ships_the_list_and_its_index(spip_wheel: Path) -> None:
+    data = Path(typosquat.__file__).parent.parent / "data"
+    with zipfile.ZipFile(spip_wheel) as wheel:
+        for name in ("hotlist.txt", "typosquat-index.txt"):
+            assert wheel.read(f"spip/data/{name}") == (data / name).read_bytes()
