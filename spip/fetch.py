@@ -55,7 +55,7 @@ class Artifacts:
         self._store = cache_dir / "files"
         self.folder = Path(tempfile.mkdtemp(prefix="spip-files-"))
         self._tasks: dict[str, asyncio.Task[Path | None]] = {}
-        self._prefetches: dict[str, asyncio.Task[None]] = {}
+        self._prefetches: dict[str, asyncio.Task[None]] = {}  # by URL, and by file name
         self.errors: dict[str, str] = {}
         self.downloaded_bytes = 0
 
@@ -64,15 +64,18 @@ class Artifacts:
             if fetchable(dist) and dist.name not in self._tasks:
                 self._tasks[dist.name] = asyncio.ensure_future(self._fetch(dist))
 
-    def prefetch(self, url: str) -> None:
+    def prefetch(self, url: str, filename: str | None = None) -> None:
         """Start downloading a file pip is looking at, before its plan is known.
 
         Its sha256 is not known yet, so the file goes into the content-addressed
         store under its own digest; :meth:`start` uses it only when pip's report
-        names that very digest.
+        names that very digest. ``filename``: the planned file this is, when the
+        URL is not the one pip used (found in the index's documents).
         """
         if url not in self._prefetches and urlsplit(url).scheme in ("http", "https"):
             self._prefetches[url] = asyncio.ensure_future(self._prefetch(url))
+            if filename:
+                self._prefetches.setdefault(filename, self._prefetches[url])
 
     async def local_file(self, dist: PlannedDist) -> Path | None:
         if dist.source in ("file", "dir") and not fetchable(dist):
@@ -130,8 +133,9 @@ class Artifacts:
 
     async def _fetch(self, dist: PlannedDist) -> Path | None:
         assert dist.sha256
-        if dist.url in self._prefetches:
-            await asyncio.wait([self._prefetches[dist.url]])
+        prefetch = self._prefetches.get(dist.url) or self._prefetches.get(dist.filename)
+        if prefetch is not None:
+            await asyncio.wait([prefetch])
         dest = self.folder / dist.filename
         cached = self._cached(dist.sha256)
         if cached.is_file() and await asyncio.to_thread(_sha256_of, cached) == dist.sha256:

@@ -112,6 +112,16 @@ async def _follow(lines: queue.SimpleQueue[str | None], ctx: CheckContext, fetch
                         _background(check.prefetch(name, version, filename, ctx))
             if fetch and file.startswith(("https://", "http://")):
                 ctx.artifacts.prefetch(file)
+            elif fetch and found:
+                _background(_prefetch_named(ctx, *found))
+
+
+async def _prefetch_named(ctx: CheckContext, name: str, version: str, filename: str) -> None:
+    """Start downloading a file pip names without its URL (newer pips; pypi.org's files):
+    the index's release document has it."""
+    found = (await ctx.pypi.release(name, version)).file(None, filename)
+    if found is not None and found.url:
+        ctx.artifacts.prefetch(found.url, filename)
 
 
 async def _resolve(

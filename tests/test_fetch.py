@@ -26,12 +26,12 @@ def planned(url: str, sha256: str, name: str = "pkg"):
     return parse_report(json.dumps(doc)).install
 
 
-async def fetch_all(plan, cache_dir, prefetch: str | None = None):
+async def fetch_all(plan, cache_dir, prefetch: str | None = None, filename: str | None = None):
     async with httpx.AsyncClient() as client:
         artifacts = Artifacts(client, cache_dir)
         try:
             if prefetch:
-                artifacts.prefetch(prefetch)
+                artifacts.prefetch(prefetch, filename)
             artifacts.start(plan)
             return await artifacts.wait_all(), artifacts.downloaded_bytes
         finally:
@@ -65,6 +65,24 @@ def test_prefetched_file_is_used_only_for_its_own_digest(fake_index, unique_name
     files, downloaded = asyncio.run(fetch_all(planned(url, digest, name), tmp_path, prefetch=url))
     assert downloaded == wheel.stat().st_size  # fetched once, by the prefetch
     assert files[name] is not None
+
+
+@pytest.mark.parametrize("named", [True, False])
+def test_a_file_prefetched_from_another_url_is_waited_for_by_name(
+    fake_index, unique_name, tmp_path, named
+):
+    """pip names some files without their URL; spip finds one in the index's documents."""
+    name = unique_name("named")
+    wheel = fake_index.publish(name, "1.0")
+    url = fake_index.file_url(wheel.name)
+    plan = planned(url + "?from=report", hashlib.sha256(wheel.read_bytes()).hexdigest(), name)
+    files, downloaded = asyncio.run(
+        fetch_all(plan, tmp_path, prefetch=url, filename=wheel.name if named else None)
+    )
+    assert files[name] is not None
+    # Named, the plan waits for the prefetch and takes its verified copy; not named, it
+    # cannot know that other URL is its file and downloads it a second time.
+    assert downloaded == wheel.stat().st_size * (1 if named else 2)
 
 
 def test_prefetch_of_a_known_url_downloads_nothing(fake_index, unique_name, tmp_path):
