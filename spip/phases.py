@@ -67,6 +67,7 @@ async def _resolve_check_install(
         finally:
             artifacts.cleanup()
             history.close()
+            await _drop_head_starts()
     for warning in history.warnings:  # the history is a help, never a reason to fail
         output.say(f"spip: warning: {warning}")
     return status
@@ -89,6 +90,15 @@ def _name_version(file: str) -> tuple[str, str, str] | None:
     except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
         return None
     return name, str(version), filename
+
+
+async def _drop_head_starts(keep: asyncio.Future[object] | None = None) -> None:
+    """Cancel the lookups still running (head starts the plan did not need), so that
+    closing the client does not wait for their answers; ``keep`` goes on."""
+    leftovers = asyncio.all_tasks() - {asyncio.current_task(), keep}
+    for task in leftovers:
+        task.cancel()
+    await asyncio.gather(*leftovers, return_exceptions=True)
 
 
 def _background(job: Awaitable[object]) -> None:
@@ -211,7 +221,14 @@ async def _phases(
     dirs = pip_runner.install_dirs(dirs_proc.communicate()[0], r.args) if dirs_proc else []
     before = take_snapshot(dirs)
     start = time.perf_counter()
-    status = await asyncio.to_thread(_phase2, r, installer, files, artifacts.folder)
+    install = asyncio.ensure_future(
+        asyncio.to_thread(_phase2, r, installer, files, artifacts.folder)
+    )
+    # Phase 2 needs no network: spip closes its connections while pip installs
+    # (closing loads part of httpx's async machinery, ~25 ms, off the critical path).
+    await _drop_head_starts(keep=install)
+    await pypi.client.aclose()
+    status = await install
     r.timings["phase2"] = time.perf_counter() - start
     if status != 0:
         return r.finish("pip-failed", status)
