@@ -354,7 +354,7 @@ def _popen(self, args, *a, **k):
     return _init(self, args, *a, **k)
 subprocess.Popen.__init__ = _popen
 try:
-    import spip.pip_runner as runner
+    import spip.installer.pip_process as runner
     _go = runner.WarmPip.go
     def _warm_go(self, args, *a, **k):
         _phase1(args)
@@ -590,8 +590,8 @@ class Bench:
         env = self.spip_env
         commands = {
             "python": [sys.executable, "-c", "pass"],
-            "import spip.cli": [sys.executable, "-c", "import spip.cli"],
-            "import spip.install": [sys.executable, "-c", "import spip.install"],
+            "import spip.cli.main": [sys.executable, "-c", "import spip.cli.main"],
+            "import spip.install.state": [sys.executable, "-c", "import spip.install.state"],
             "pip --version": [sys.executable, "-m", "pip", "--version"],
             "spip --version": [sys.executable, "-m", "spip", "--version"],
         }
@@ -730,13 +730,13 @@ def report(
     ]
     if startup:
         base = med(startup["python"])
-        net_cli = med(startup["import spip.cli"]) - base
-        net_install = med(startup["import spip.install"]) - base
+        net_cli = med(startup["import spip.cli.main"]) - base
+        net_install = med(startup["import spip.install.state"]) - base
         version_extra = med(startup["spip --version"]) - med(startup["pip --version"])
         lines += [
             f"| `python -c pass` | {ms(base)} | | |",
-            f"| `import spip.cli` (beyond `python -c pass`) | {ms(net_cli)} | | |",
-            f"| `import spip.install` (beyond `python -c pass`) | {ms(net_install)} | | |",
+            f"| `import spip.cli.main` (beyond `python -c pass`) | {ms(net_cli)} | | |",
+            f"| `import spip.install.state` (beyond `python -c pass`) | {ms(net_install)} | | |",
             f"| `spip --version` - `pip --version` ({ms(med(startup['spip --version']))} - "
             f"{ms(med(startup['pip --version']))}) | {ms(version_extra)} | <= {ms(STARTUP_TARGET)} "
             f"| {verdict(version_extra, STARTUP_TARGET)} |",

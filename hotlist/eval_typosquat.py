@@ -19,9 +19,9 @@ from pathlib import Path
 
 import jellyfish
 
-from spip import hotlist
+from spip.checks import hotlist
 from spip.checks.typosquat import Detector, Lookalike
-from spip.findings import Severity
+from spip.policy.findings import Severity
 
 EVAL = Path(__file__).parent / "eval"
 TOP = 5000

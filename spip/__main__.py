@@ -1,3 +1,3 @@
-from spip.cli import main
+from spip.cli.main import main
 
 main()

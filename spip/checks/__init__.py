@@ -1,1 +1,2 @@
-"""The checks: one module per check id; the list of them is in ``registry``."""
+"""The checks: one module per check behind one contract (:mod:`spip.checks.base`), run by
+stage by :mod:`spip.checks.registry`. Imports index, local, policy, ui, plan, core."""

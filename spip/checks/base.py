@@ -1,51 +1,92 @@
-"""The one small interface every check implements.
+"""The one contract every check implements, whatever stage it runs at.
 
-A check is a module under ``spip/checks/`` with:
+A check is a module under ``spip/checks/`` that defines ``CHECK = Check(...)``:
 
-- ``ID``: its check id (part of the interface, see MISSION.md);
-- ``async def run(dist, ctx) -> list[Finding]``: what it finds about one
-  planned distribution, given the shared :class:`CheckContext`;
-- optionally ``prefetch(name, version, filename, ctx) -> Awaitable``: start
-  fetching what ``run`` will need of a file pip names while it still resolves
-  (share the work with ``run`` through :meth:`CheckContext.once`).
+- ``id``: its check id (part of the interface, see MISSION.md);
+- the stages it takes part in, each as the function that does it (give only those):
 
-A check that cannot get its data raises :class:`CheckDataUnavailable`; the
-runner turns that into an ``unverified`` finding, so the check never has to.
-Register a new check with one line in ``spip/checks/registry.py``.
+  - ``screen(names, config)``: the names the user typed, before anything is
+    resolved; no network (a mistyped name must not reach a resolver);
+  - ``unresolvable(names, ctx)``: projects the wheels-only resolution found no
+    wheel for, that only building an sdist can provide;
+  - ``run(dist, ctx)``: one planned distribution, for each of the plan;
+  - ``installed(files, ctx)``: the startup files phase 2 added or changed;
+
+- ``sources``: which planned distributions ``run`` is for (``index``: from an
+  index; ``url``/``file``: an archive named by URL / local path; ``dir``: a local
+  directory; ``vcs``: a VCS checkout); the registry filters, the check need not;
+- ``unverified``: the severity of the ``unverified`` finding when the check
+  cannot get its data (LOW for metadata heuristics; content checks fail closed);
+- ``prefetch(name, version, filename, ctx)``: optional, starts fetching what ``run``
+  will need of a file the installer names while it still resolves (share the work
+  with ``run`` through :meth:`CheckContext.once`).
+
+A check that cannot get its data raises :class:`DataUnavailable`; the registry
+turns that (and any bug) into an ``unverified`` finding, so the check never has to.
+Check modules import nothing heavy at import time (the name screen runs before the
+installer has its orders). Register a new check with one line in
+``spip/checks/registry.py``; ``spip/checks/template.py`` is a check to start from.
 """
 
 from __future__ import annotations
 
 import asyncio
+import enum
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from spip.index.errors import DataUnavailable
+from spip.policy.findings import Finding, Severity
 
 if TYPE_CHECKING:
-    from spip.config import Config
-    from spip.fetch import Artifacts
-    from spip.findings import Finding
-    from spip.history import History
-    from spip.pypi import PyPIClient
-    from spip.report import PlannedDist
+    from spip.index.artifacts import Artifacts
+    from spip.index.pypi import PyPIClient
+    from spip.local.history import History
+    from spip.plan.report import PlannedDist, Source
+    from spip.policy.config import Config
 
+__all__ = [
+    "Check",
+    "CheckContext",
+    "DataUnavailable",
+    "InstalledFile",
+    "Stage",
+]
 
 T = TypeVar("T")
 
 
-class CheckDataUnavailable(Exception):
-    """The data a check needs could not be had (server down, garbage answer, timeout)."""
+class Stage(enum.Enum):
+    """When a check runs, in the order an install reaches them."""
+
+    NAMES = "names"
+    UNRESOLVABLE = "unresolvable"
+    PLAN = "plan"
+    INSTALLED = "installed"
+
+
+@dataclass(frozen=True)
+class InstalledFile:
+    """A startup file phase 2 added or changed, and the distribution whose RECORD lists it."""
+
+    path: Path
+    package: str | None
+    version: str | None
 
 
 @dataclass
 class CheckContext:
-    """What every check may use; one per ``spip install`` run, shared by all checks."""
+    """What every check may use; one per install, shared by all checks and stages."""
 
     config: Config
     plan: Sequence[PlannedDist]
     pypi: PyPIClient
     history: History
     artifacts: Artifacts
+    # Findings the gate let through so far (an after-install check need not repeat them).
+    passed: list[Finding] = field(default_factory=list)
     _shared: dict[Hashable, asyncio.Future[Any]] = field(default_factory=dict, repr=False)
 
     def once(self, key: Hashable, make: Callable[[], Awaitable[T]]) -> asyncio.Future[T]:
@@ -55,7 +96,45 @@ class CheckContext:
         return self._shared[key]
 
 
-class Check(Protocol):
-    ID: str
+Screen = Callable[[Sequence[str], "Config"], list[Finding]]
+Unresolvable = Callable[[Sequence[str], CheckContext], Awaitable[list[Finding]]]
+Run = Callable[["PlannedDist", CheckContext], Awaitable[list[Finding]]]
+Installed = Callable[[Sequence[InstalledFile], CheckContext], Awaitable[list[Finding]]]
+Prefetch = Callable[[str, str, str, CheckContext], Awaitable[object]]
 
-    async def run(self, dist: PlannedDist, ctx: CheckContext) -> list[Finding]: ...
+INDEX: frozenset[Source] = frozenset({"index"})
+RELEASES: frozenset[Source] = frozenset({"index", "url", "file", "vcs"})  # all but local dirs
+EVERY_SOURCE: frozenset[Source] = RELEASES | {"dir"}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check: its id, what it applies to, and a function per stage it runs at."""
+
+    id: str
+    screen: Screen | None = None
+    unresolvable: Unresolvable | None = None
+    run: Run | None = None
+    installed: Installed | None = None
+    prefetch: Prefetch | None = None
+    sources: frozenset[Source] = INDEX
+    unverified: Severity = Severity.LOW
+
+    def __post_init__(self) -> None:
+        if not self.stages:
+            raise TypeError(f"check {self.id} runs at no stage")
+        if self.prefetch is not None and self.run is None:
+            raise TypeError(f"check {self.id} prefetches for a run it does not have")
+
+    @property
+    def stages(self) -> frozenset[Stage]:
+        given = {
+            Stage.NAMES: self.screen,
+            Stage.UNRESOLVABLE: self.unresolvable,
+            Stage.PLAN: self.run,
+            Stage.INSTALLED: self.installed,
+        }
+        return frozenset(stage for stage, fn in given.items() if fn is not None)
+
+    def applies_to(self, dist: PlannedDist) -> bool:
+        return self.run is not None and dist.source in self.sources

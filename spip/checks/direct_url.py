@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from spip.findings import Finding, Severity
-from spip.sanitize import neutralise
+from spip.checks.base import Check
+from spip.policy.findings import Finding, Severity
+from spip.ui.sanitize import neutralise
 
 if TYPE_CHECKING:
     from spip.checks.base import CheckContext
-    from spip.report import PlannedDist
+    from spip.plan.report import PlannedDist
 
 ID = "direct-url"
 
@@ -25,7 +26,7 @@ def _is_local_vcs(dist: PlannedDist) -> bool:
 
 
 async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
-    if dist.source not in ("url", "vcs") or _is_local_vcs(dist):
+    if _is_local_vcs(dist):
         return []
     url = neutralise(dist.url)
     kind = "a VCS URL" if dist.source == "vcs" else "a direct URL"
@@ -48,3 +49,6 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
             evidence={"url": dist.url, "source": dist.source, "requested": dist.requested},
         )
     ]
+
+
+CHECK = Check(ID, run=run, sources=frozenset({"url", "vcs"}))

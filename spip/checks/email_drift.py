@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from spip.checks.base import CheckDataUnavailable
-from spip.findings import Finding, Severity
-from spip.sanitize import neutralise
+from spip.checks.base import Check, DataUnavailable
+from spip.policy.findings import Finding, Severity
+from spip.ui.sanitize import neutralise
 
 if TYPE_CHECKING:
     from spip.checks.base import CheckContext
-    from spip.report import PlannedDist
+    from spip.plan.report import PlannedDist
 
 ID = "email-drift"
 
@@ -39,15 +39,13 @@ def new_domains(current: set[str], before: set[str]) -> set[str]:
 
 
 async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
-    if dist.source != "index":
-        return []
     current = (await ctx.pypi.info(dist)).email_domains()
     if not current:
         return []
     recorded = ctx.history.domains(dist.name)
     try:
         previous = await ctx.pypi.previous_release(dist.name, dist.version)
-    except CheckDataUnavailable:
+    except DataUnavailable:
         if not recorded:
             raise
         previous = None
@@ -82,3 +80,6 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
             },
         )
     ]
+
+
+CHECK = Check(ID, run=run)

@@ -12,12 +12,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from spip import hotlist
-from spip.findings import Finding, Severity
+from spip.checks import hotlist
+from spip.checks.base import RELEASES, Check
+from spip.policy.findings import Finding, Severity
 
 if TYPE_CHECKING:
     from spip.checks.base import CheckContext
-    from spip.report import PlannedDist
+    from spip.plan.report import PlannedDist
 
 ID = "empty-description"
 
@@ -46,8 +47,6 @@ def is_empty(text: str | None) -> bool:
 
 
 async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
-    if dist.source == "dir":  # the user's own source tree, not a release
-        return []
     if dist.source == "index" and hotlist.load().rank(dist.name) is not None:
         return []
     info = await ctx.pypi.info(dist)
@@ -65,3 +64,7 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
             evidence={"summary": info.summary, "description": (info.description or "")[:200]},
         )
     ]
+
+
+# A local source tree is the user's own work, not a release.
+CHECK = Check(ID, run=run, sources=RELEASES)

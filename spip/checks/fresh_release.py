@@ -11,13 +11,13 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from spip.checks.base import CheckDataUnavailable
-from spip.findings import Finding, Severity
-from spip.sanitize import neutralise
+from spip.checks.base import Check, DataUnavailable
+from spip.policy.findings import Finding, Severity
+from spip.ui.sanitize import neutralise
 
 if TYPE_CHECKING:
     from spip.checks.base import CheckContext
-    from spip.report import PlannedDist
+    from spip.plan.report import PlannedDist
 
 ID = "fresh-release"
 
@@ -36,13 +36,13 @@ def describe_age(seconds: float) -> str:
 
 async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
     threshold = ctx.config.fresh_release_hours
-    if dist.source != "index" or threshold <= 0:
+    if threshold <= 0:
         return []
     release = await ctx.pypi.release(dist.name, dist.version, dist.sha256)
     selected = release.file(dist.sha256, dist.filename)
     uploaded = selected.uploaded if selected else None
     if uploaded is None:
-        raise CheckDataUnavailable(
+        raise DataUnavailable(
             neutralise(f"the index gives no upload time for {dist.filename or dist.version}")
         )
     age = (datetime.now(timezone.utc) - uploaded).total_seconds()
@@ -67,3 +67,6 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
             },
         )
     ]
+
+
+CHECK = Check(ID, run=run)

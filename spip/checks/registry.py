@@ -1,12 +1,15 @@
-"""The registry of checks and the runner that fans them out over a plan.
+"""The registry of checks and the runners that fan each stage out.
 
-Kept out of ``spip/checks/__init__.py`` so that importing one check (the
-typosquat screen runs before phase 1) does not import them all.
+Kept out of ``spip/checks/__init__.py`` so that importing one check does not import
+them all. The runners turn a check that cannot get its data, or that fails, into an
+``unverified`` finding (the traceback goes to the debug log), so one broken check
+never takes an install down with it.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Sequence
 from typing import TYPE_CHECKING
 
 from spip.checks import (
@@ -17,58 +20,118 @@ from spip.checks import (
     pth_file,
     release_diff,
     repo_mismatch,
+    sdist_build,
     suspicious_url,
     typosquat,
     vulnerability,
     yanked,
     zero_version,
 )
-from spip.checks.base import Check, CheckContext, CheckDataUnavailable
-from spip.findings import Finding, Severity
+from spip.checks.base import Check, CheckContext, DataUnavailable, InstalledFile, Stage
+from spip.core.logs import log
+from spip.policy.findings import Finding
 
 if TYPE_CHECKING:
-    from spip.report import PlannedDist
+    from spip.policy.config import Config
 
-# One line per check; each module implements spip.checks.base.Check.
+# One line per check, in the order their findings are listed.
 CHECKS: tuple[Check, ...] = (
-    typosquat,
-    direct_url,
-    pth_file,
-    release_diff,
-    fresh_release,
-    yanked,
-    vulnerability,
-    zero_version,
-    empty_description,
-    suspicious_url,
-    repo_mismatch,
-    email_drift,
+    typosquat.CHECK,
+    sdist_build.CHECK,
+    direct_url.CHECK,
+    pth_file.CHECK,
+    release_diff.CHECK,
+    fresh_release.CHECK,
+    yanked.CHECK,
+    vulnerability.CHECK,
+    zero_version.CHECK,
+    empty_description.CHECK,
+    suspicious_url.CHECK,
+    repo_mismatch.CHECK,
+    email_drift.CHECK,
 )
 
 UNVERIFIED = "unverified"
 
 
-async def _run_one(check: Check, dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
+def at(stage: Stage, checks: Sequence[Check] = CHECKS) -> list[Check]:
+    """The checks that take part in ``stage``."""
+    return [c for c in checks if stage in c.stages]
+
+
+def unverified(check: Check, package: str, version: str | None, reason: str) -> Finding:
+    """The finding for a check that could not see what it needs."""
+    return Finding(
+        check=UNVERIFIED,
+        severity=check.unverified,
+        package=package,
+        version=version,
+        message=f"could not run the {check.id} check: {reason}",
+        evidence={"check": check.id, "reason": reason},
+    )
+
+
+async def _guarded(
+    check: Check, package: str, version: str | None, job: Awaitable[list[Finding]]
+) -> list[Finding]:
     try:
-        return await check.run(dist, ctx)
-    except CheckDataUnavailable as exc:
+        return await job
+    except DataUnavailable as exc:
+        log.debug("%s on %s: data unavailable", check.id, package, exc_info=True)
         reason = str(exc)
     except Exception as exc:  # a bug in one check must not take the install down with it
+        log.debug("%s on %s failed", check.id, package, exc_info=True)
         reason = f"internal error in the check: {type(exc).__name__}: {exc}"
-    return [
-        Finding(
-            check=UNVERIFIED,
-            severity=Severity.LOW,
-            package=dist.name,
-            version=dist.version,
-            message=f"could not run the {check.ID} check: {reason}",
-            evidence={"check": check.ID, "reason": reason},
-        )
+    return [unverified(check, package, version, reason)]
+
+
+def screen_names(
+    names: Sequence[str], config: Config, checks: Sequence[Check] = CHECKS
+) -> list[Finding]:
+    """Stage ``NAMES``: the typed names, before the installer resolves anything."""
+    return [f for c in at(Stage.NAMES, checks) if c.screen for f in c.screen(names, config)]
+
+
+async def check_unresolvable(
+    names: Sequence[str], ctx: CheckContext, checks: Sequence[Check] = CHECKS
+) -> list[Finding]:
+    """Stage ``UNRESOLVABLE``: projects only a source build can provide."""
+    jobs = [
+        _guarded(c, ", ".join(names), None, c.unresolvable(names, ctx))
+        for c in at(Stage.UNRESOLVABLE, checks)
+        if c.unresolvable
     ]
+    return [f for found in await asyncio.gather(*jobs) for f in found]
 
 
-async def run_checks(ctx: CheckContext, checks: tuple[Check, ...] = CHECKS) -> list[Finding]:
-    """Run every check on every planned distribution concurrently; findings in plan order."""
-    jobs = [_run_one(check, dist, ctx) for dist in ctx.plan for check in checks]
-    results = await asyncio.gather(*jobs)
-    return [finding for found in results for finding in found]
+async def check_plan(ctx: CheckContext, checks: Sequence[Check] = CHECKS) -> list[Finding]:
+    """Stage ``PLAN``: every check on every planned distribution it applies to,
+    concurrently; findings in plan order."""
+    jobs = [
+        _guarded(c, dist.name, dist.version, c.run(dist, ctx))
+        for dist in ctx.plan
+        for c in checks
+        if c.run and c.applies_to(dist)
+    ]
+    return [f for found in await asyncio.gather(*jobs) for f in found]
+
+
+async def check_installed(
+    files: Sequence[InstalledFile], ctx: CheckContext, checks: Sequence[Check] = CHECKS
+) -> list[Finding]:
+    """Stage ``INSTALLED``: what phase 2 put on disk."""
+    if not files:
+        return []
+    jobs = [
+        _guarded(c, "(installed files)", None, c.installed(files, ctx))
+        for c in at(Stage.INSTALLED, checks)
+        if c.installed
+    ]
+    return [f for found in await asyncio.gather(*jobs) for f in found]
+
+
+def prefetch(
+    name: str, version: str, filename: str, ctx: CheckContext, checks: Sequence[Check] = CHECKS
+) -> list[Awaitable[object]]:
+    """Head starts of the checks for a file the installer names while it resolves."""
+    return [c.prefetch(name, version, filename, ctx) for c in checks if c.prefetch]

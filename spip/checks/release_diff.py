@@ -18,28 +18,28 @@ import binascii
 import configparser
 import contextlib
 import re
-import sys
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from packaging.tags import Tag
-from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
-from spip.cache import Cache
-from spip.checks.base import CheckDataUnavailable
+from spip.checks.base import Check, DataUnavailable
 from spip.checks.pth_file import planned_location, remote_client
-from spip.findings import Finding, Severity
-from spip.pypi import same_version
-from spip.sanitize import neutralise
-from spip.startup_files import site_root_path, startup_entry
-from spip.wheelzip import ArchiveError, Budget, Wheel, open_wheel, read_sdist
+from spip.checks.startup_rules import site_root_path, startup_entry
+from spip.core import toml
+from spip.core.distfiles import parse_dist_filename
+from spip.core.versions import same_version
+from spip.index.cache import Cache
+from spip.index.wheelzip import ArchiveError, Budget, Wheel, open_wheel, read_sdist
+from spip.policy.findings import Finding, Severity
+from spip.ui.sanitize import neutralise
 
 if TYPE_CHECKING:
     from spip.checks.base import CheckContext
-    from spip.pypi import DistFile
-    from spip.report import PlannedDist
+    from spip.index.pypi import DistFile
+    from spip.plan.report import PlannedDist
 
 ID = "release-diff"
 
@@ -121,17 +121,11 @@ async def _wheel_contents(wheel: Wheel) -> _Contents:
 
 def _backend(pyproject: bytes | None) -> str:
     """The build backend an sdist declares (setuptools when none), and where it lives."""
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:
-        import tomli as tomllib
     system = {}
     if pyproject is not None:
         try:
-            system = tomllib.loads(pyproject.decode("utf-8", errors="replace")).get(
-                "build-system", {}
-            )
-        except tomllib.TOMLDecodeError:
+            system = toml.loads(pyproject.decode("utf-8", errors="replace")).get("build-system", {})
+        except toml.TOMLDecodeError:
             return "(unreadable pyproject.toml)"
     # The legacy default and setuptools.build_meta run the same setup.py.
     backend = str(system.get("build-backend") or "setuptools.build_meta")
@@ -156,10 +150,8 @@ async def _contents(
 
 
 def _tags(filename: str) -> frozenset[Tag]:
-    try:
-        return parse_wheel_filename(filename)[3]
-    except InvalidWheelFilename:
-        return frozenset()
+    parsed = parse_dist_filename(filename)
+    return parsed.tags if parsed else frozenset()
 
 
 def comparable_file(planned: str, candidates: list[DistFile]) -> DistFile | None:
@@ -288,7 +280,7 @@ def prefetch(
 
 
 async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
-    if dist.source != "index" or not dist.filename:
+    if not dist.filename:
         return []
     try:
         prior = await prefetch(dist.name, dist.version, dist.filename, ctx)
@@ -297,7 +289,7 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
         previous, older, old = prior
         new = await _contents(dist, ctx, dist.is_wheel)
     except ArchiveError as exc:
-        raise CheckDataUnavailable(f"could not compare with the previous release: {exc}") from None
+        raise DataUnavailable(f"could not compare with the previous release: {exc}") from None
     found = changes(old, new, previous, dist.version)
     if not found:
         return []
@@ -318,3 +310,6 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
             },
         )
     ]
+
+
+CHECK = Check(ID, run=run, prefetch=prefetch)

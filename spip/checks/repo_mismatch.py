@@ -17,12 +17,13 @@ import re
 from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlsplit
 
-from spip.findings import Finding, Severity
-from spip.sanitize import neutralise
+from spip.checks.base import EVERY_SOURCE, Check
+from spip.policy.findings import Finding, Severity
+from spip.ui.sanitize import neutralise
 
 if TYPE_CHECKING:
     from spip.checks.base import CheckContext
-    from spip.report import PlannedDist
+    from spip.plan.report import PlannedDist
 
 ID = "repo-mismatch"
 FORGES = frozenset({"github.com", "gitlab.com", "codeberg.org", "bitbucket.org"})
@@ -150,3 +151,6 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
             evidence={"repositories": sorted({f"{r.owner}/{r.name}" for r, _ in repos})},
         )
     ]
+
+
+CHECK = Check(ID, run=run, sources=EVERY_SOURCE)

@@ -11,22 +11,18 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
-import sys
 from importlib import resources
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from spip.findings import Finding, Severity
-from spip.sanitize import neutralise
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:
-    import tomli as tomllib
+from spip.checks.base import EVERY_SOURCE, Check
+from spip.core import toml
+from spip.policy.findings import Finding, Severity
+from spip.ui.sanitize import neutralise
 
 if TYPE_CHECKING:
     from spip.checks.base import CheckContext
-    from spip.report import PlannedDist
+    from spip.plan.report import PlannedDist
 
 ID = "suspicious-url"
 _SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:")
@@ -40,7 +36,7 @@ def host_lists() -> dict[str, tuple[str, tuple[str, ...]]]:
     text = resources.files("spip").joinpath("data/suspicious_hosts.toml").read_text("utf-8")
     return {
         kind: (table["reason"], tuple(entry.lower() for entry in table["entries"]))
-        for kind, table in tomllib.loads(text).items()
+        for kind, table in toml.loads(text).items()
     }
 
 
@@ -105,3 +101,6 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
                 )
             )
     return findings
+
+
+CHECK = Check(ID, run=run, sources=EVERY_SOURCE)

@@ -1,6 +1,6 @@
 """``typosquat``: a name made to be mistaken for a popular project's.
 
-The detector compares a name with the popular-names list (``spip.hotlist``) through
+The detector compares a name with the popular-names list (``spip.checks.hotlist``) through
 indexes (prebuilt for the shipped list: :mod:`spip.checks.typosquat_index`), so a name
 costs some tens of microseconds: the names without separators, with their words reordered, with
 look-alike characters folded, with their letters sorted, with a common affix removed;
@@ -27,18 +27,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 import jellyfish
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from spip import hotlist
-from spip.checks import typosquat_index
-from spip.findings import Finding, Severity
-from spip.sanitize import neutralise
+from spip.checks import hotlist, typosquat_index
+from spip.checks.base import RELEASES, Check
+from spip.core.reqnames import requirement_name
+from spip.policy.findings import Finding, Severity
+from spip.ui.sanitize import neutralise
 
 if TYPE_CHECKING:
     from spip.checks.base import CheckContext
-    from spip.config import Config
-    from spip.report import PlannedDist
+    from spip.plan.report import PlannedDist
+    from spip.policy.config import Config
 
 ID = "typosquat"
 
@@ -451,13 +451,6 @@ def _finding(found: Lookalike, version: str | None, required_by: list[str] | Non
     )
 
 
-def _name_of(text: str) -> str | None:
-    try:
-        return canonicalize_name(Requirement(text).name)
-    except InvalidRequirement:
-        return None
-
-
 def screen_names(names: Iterable[str], config: Config) -> list[Finding]:
     """Findings on the names the user asked for, before pip resolves anything (no network).
 
@@ -467,7 +460,7 @@ def screen_names(names: Iterable[str], config: Config) -> list[Finding]:
     findings = []
     seen = set()
     for text in names:
-        name = _name_of(text)
+        name = requirement_name(text)
         if name is None or name in seen:
             continue
         seen.add(name)
@@ -481,15 +474,22 @@ def _required_by(dist: PlannedDist, plan: Iterable[PlannedDist]) -> list[str]:
     return [
         other.name
         for other in plan
-        if any(_name_of(text) == dist.name for text in other.metadata.requires_dist)
+        if any(requirement_name(text) == dist.name for text in other.metadata.requires_dist)
     ]
 
 
 async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
-    if dist.source == "dir":  # the user's own project
-        return []
     found = lookalike(dist.name, ctx.config.hotlist_extra)
     if not found:
         return []
     required_by = None if dist.requested else _required_by(dist, ctx.plan)
     return [_finding(found, dist.version, required_by)]
+
+
+async def unresolvable(names: Sequence[str], ctx: CheckContext) -> list[Finding]:
+    """Projects only a source build can provide are screened too: no build needed."""
+    return screen_names(names, ctx.config)
+
+
+# The user's own project (a local directory) is not judged by its name.
+CHECK = Check(ID, screen=screen_names, unresolvable=unresolvable, run=run, sources=RELEASES)

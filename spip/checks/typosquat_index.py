@@ -17,8 +17,8 @@ from importlib.resources import files
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from spip.checks.hotlist import Hotlist
     from spip.checks.typosquat import NameIndex, Tables
-    from spip.hotlist import Hotlist
 
 PATH = "data/typosquat-index.txt"  # inside the spip package
 _HEADER = "# spip-typosquat-index hotlist-sha256="

@@ -10,24 +10,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from spip.checks.base import CheckDataUnavailable
-from spip.findings import Finding, Severity
-from spip.sanitize import neutralise
+from spip.checks.base import Check, DataUnavailable
+from spip.policy.findings import Finding, Severity
+from spip.ui.sanitize import neutralise
 
 if TYPE_CHECKING:
     from spip.checks.base import CheckContext
-    from spip.report import PlannedDist
+    from spip.plan.report import PlannedDist
 
 ID = "yanked"
 
 
 async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
-    if dist.source != "index":
-        return []
     yanked, reason = dist.is_yanked, None
     try:
         release = await ctx.pypi.release(dist.name, dist.version, dist.sha256)
-    except CheckDataUnavailable:
+    except DataUnavailable:
         if not yanked:
             raise
     else:
@@ -52,3 +50,6 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
             evidence={"reason": reason},
         )
     ]
+
+
+CHECK = Check(ID, run=run)

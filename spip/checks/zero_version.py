@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING
 
 from packaging.version import InvalidVersion, Version
 
-from spip.findings import Finding, Severity
-from spip.sanitize import neutralise
+from spip.checks.base import RELEASES, Check
+from spip.policy.findings import Finding, Severity
+from spip.ui.sanitize import neutralise
 
 if TYPE_CHECKING:
     from spip.checks.base import CheckContext
-    from spip.report import PlannedDist
+    from spip.plan.report import PlannedDist
 
 ID = "zero-version"
 
@@ -29,7 +30,7 @@ def is_zero(version: str) -> bool:
 
 
 async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
-    if dist.source == "dir" or not is_zero(dist.version):
+    if not is_zero(dist.version):
         return []
     return [
         Finding.about(
@@ -44,3 +45,7 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
             evidence={"version": dist.version},
         )
     ]
+
+
+# A local source tree is the user's own work, not a release.
+CHECK = Check(ID, run=run, sources=RELEASES)

@@ -1,0 +1,329 @@
+"""The one place with the rules about startup files: code Python runs at every start.
+
+Python's ``site`` module, at every interpreter start, reads each ``*.pth`` file
+at the root of every site directory (a line starting with ``import`` is
+executed, any other line is a path added to ``sys.path``) and imports the
+modules ``sitecustomize`` and ``usercustomize`` if they exist. A package that
+installs one runs code in every Python process, without anyone importing it:
+the poisoned LiteLLM 1.82.8 release stole credentials this way.
+
+This module says which names count, which known-benign files are allowed, and
+how severe the rest is, from their content. The ``pth-file`` check (before
+install) and the snapshot review (after install) both decide here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from packaging.utils import canonicalize_name
+
+from spip.policy.findings import Finding, Severity
+from spip.ui.sanitize import neutralise
+
+if TYPE_CHECKING:
+    from spip.plan.report import PlannedDist
+
+ID = "pth-file"
+
+_STARTUP_MODULES = ("sitecustomize", "usercustomize")
+# Forms an importable top-level module takes at the site-packages root.
+_MODULE_SUFFIXES = (".py", ".pyc", ".so", ".pyd")
+
+# Wheel members that land at the site-packages root once the prefix is removed:
+# the wheel root, the ``.data/purelib`` and ``.data/platlib`` schemes, and the
+# ``.data/data`` scheme, which installs relative to the environment's prefix and
+# so reaches site-packages with a path like ``lib/python3.12/site-packages/``.
+_SITE_ROOT_PREFIX = re.compile(
+    r"^[^/]+\.data/(?:purelib|platlib|data/(?:lib|lib64)/python[\d.]+t?/site-packages"
+    r"|data/Lib/site-packages)/"
+)
+_DATA_DIR = re.compile(r"^[^/]+\.data/")
+
+LINE_LIMIT = 160  # characters of an offending line shown to a person
+MAX_LINES = 3  # offending lines shown per file
+
+
+def is_startup_name(name: str) -> bool:
+    """True for a name at a site directory's root that Python runs at start-up.
+
+    ``*.pth`` files, and the ``sitecustomize``/``usercustomize`` modules in any
+    importable form (``.py``, ``.pyc``, extension module, package directory).
+    """
+    if name.endswith(".pth"):
+        return True
+    stem, dot, _ = name.partition(".")
+    return stem in _STARTUP_MODULES and (not dot or name.endswith(_MODULE_SUFFIXES))
+
+
+def site_root_path(member: str) -> str | None:
+    """The path a wheel member gets relative to site-packages, or None if it goes elsewhere."""
+    match = _SITE_ROOT_PREFIX.match(member)
+    if match:
+        return member[match.end() :]
+    return None if _DATA_DIR.match(member) else member
+
+
+def startup_entry(member: str) -> str | None:
+    """The site-packages root entry a wheel member makes, when that entry is a startup file.
+
+    ``foo.pth`` → ``foo.pth``; ``pkg-1.0.data/purelib/sitecustomize.py`` →
+    ``sitecustomize.py``; ``sitecustomize/__init__.py`` → ``sitecustomize``
+    (a package is imported like a module); ``sub/foo.pth`` → None.
+    """
+    path = site_root_path(member)
+    if not path:
+        return None
+    root, slash, _ = path.partition("/")
+    if slash:  # inside a directory: only a sitecustomize/usercustomize package counts
+        return root if root in _STARTUP_MODULES else None
+    return root if is_startup_name(root) else None
+
+
+# Content that decodes or executes hidden code, or reaches the network: a line
+# of a .pth (or of sitecustomize) with any of these is HIGH. Each with why.
+_HIDDEN_CODE: tuple[tuple[str, str], ...] = (
+    (r"\bexec\b", "exec runs code built at run time"),
+    (r"\beval\b", "eval runs code built at run time"),
+    (r"\bcompile\s*\(", "compile turns text into code"),
+    (r"base64|b64decode|b32decode|b16decode|a85decode|b85decode", "decodes base64/baseN data"),
+    (r"\bmarshal\b", "loads marshalled code objects"),
+    (r"\bpickle\b|\bdill\b", "unpickling runs code"),
+    (r"\bzlib\b|\blzma\b|\bbz2\b|\bgzip\b|decompress", "decompresses hidden data"),
+    (r"codecs\.decode|rot_?13|fromhex|unhexlify", "decodes obfuscated text"),
+    (r"\bsubprocess\b|\bPopen\b", "starts other programs"),
+    (
+        r"\bos\s*\.\s*(?:system|popen|exec\w*|spawn\w*|startfile|fork)\b"
+        r"|\.(?:system|popen|exec[lv]p?e?|spawn[lv]p?e?|startfile)\s*\(",
+        "runs shell commands or other programs",
+    ),
+    (r"\bpty\b|\bctypes\b|\bcffi\b", "reaches below Python (terminals, native calls)"),
+    (r"\bsocket\b|\bssl\b|\basyncio\b", "opens network connections"),
+    (
+        r"\burllib\d?\b|\bhttp\.client\b|\brequests\b|\bhttpx\b|\baiohttp\b|urlopen",
+        "makes web requests",
+    ),
+    (r"\b(?:https?|ftp|wss?)://", "contains a URL"),
+    (r"__builtins__|\bgetattr\s*\(", "reaches functions indirectly"),
+)
+_HIDDEN_RE = tuple((re.compile(p), why) for p, why in _HIDDEN_CODE)
+
+
+# Known-benign files, each with the exact content that makes it benign.
+#
+# setuptools installs distutils-precedence.pth so its bundled distutils wins
+# over the standard library's; the content is fixed (default 'local' since
+# setuptools 60, 'stdlib' before).
+_DISTUTILS_PRECEDENCE = re.compile(
+    r"import os; var = 'SETUPTOOLS_USE_DISTUTILS'; "
+    r"enabled = os\.environ\.get\(var, '(?:local|stdlib)'\) == 'local'; "
+    r"enabled and __import__\('_distutils_hack'\)\.add_shim\(\); ?"
+)
+
+# setuptools' ``*-nspkg.pth`` for pkg_resources-style namespace packages
+# (setuptools/namespaces.py, old and new forms): one line per namespace, each
+# statement one of these, with only quoted dotted names filled in.
+_NAME = r"'[A-Za-z_][\w.]*'"
+_NAMES = rf"\((?:{_NAME}, ?)*{_NAME},?\)"
+_ROOT = r"(?:sys\._getframe\(1\)\.f_locals\['sitedir'\]|'[^'\\]*')"
+_NSPKG_STATEMENTS = tuple(
+    re.compile(p)
+    for p in (
+        r"import sys, types, os",
+        r"has_mfs = sys\.version_info > \(3, 5\)",
+        rf"p = os\.path\.join\({_ROOT}, \*{_NAMES}\)",
+        r"ie = os\.path\.exists\(os\.path\.join\(p,'__init__\.py'\)\)",
+        r"importlib = (?:has_mfs and )?__import__\('importlib\.util'\)",
+        r"(?:has_mfs and )?__import__\('importlib\.machinery'\)",
+        rf"m = (?:has_mfs and )?sys\.modules\.setdefault\({_NAME}, importlib\.util\."
+        rf"module_from_spec\(importlib\.machinery\.PathFinder\.find_spec\({_NAME}, "
+        r"\[os\.path\.dirname\(p\)\]\)\)\)",
+        rf"m = (?:m or|not ie and) sys\.modules\.setdefault\({_NAME}, "
+        rf"types\.ModuleType\({_NAME}\)\)",
+        r"mp = \(m or \[\]\) and m\.__dict__\.setdefault\('__path__',\[\]\)",
+        r"\(p not in mp\) and mp\.append\(p\)",
+        rf"m and setattr\(sys\.modules\[{_NAME}\], {_NAME}, m\)",
+    )
+)
+
+# setuptools' PEP 660 editable install: ``__editable__.NAME-VERSION.pth``, whose
+# content is a path or the import of its own finder module.
+_EDITABLE_NAME = re.compile(r"__editable__\.(?P<name>.+)-[^-]+\.pth")
+_EDITABLE_FINDER = re.compile(r"import (__editable___\w+_finder); \1\.install\(\)")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What one startup file does; ``severity`` None means known benign."""
+
+    severity: Severity | None
+    reason: str
+    lines: tuple[str, ...] = ()  # offending lines, neutralised and shortened
+
+
+def editables(plan: Iterable[PlannedDist]) -> dict[str, Path]:
+    """The projects ``plan`` installs in editable mode: PEP 503 name -> project folder."""
+    return {d.name: Path(d.local_path) for d in plan if d.editable and d.local_path}
+
+
+def _is_nspkg_line(line: str) -> bool:
+    statements = [s.strip() for s in line.strip().split(";") if s.strip()]
+    return bool(statements) and all(
+        any(p.fullmatch(s) for p in _NSPKG_STATEMENTS) for s in statements
+    )
+
+
+def _within(line: str, sitedir: Path | None, dirs: tuple[Path, ...]) -> bool:
+    path = Path(sitedir or "/", line.strip())
+    try:
+        resolved = path.resolve()
+    except OSError:
+        return False
+    return any(resolved == d or d in resolved.parents for d in dirs)
+
+
+def _benign(
+    name: str, lines: list[str], sitedir: Path | None, editables: Mapping[str, Path]
+) -> str | None:
+    """Why a known-benign file is benign, or None."""
+    code = [ln.rstrip("\r\n") for ln in lines if ln.strip() and not ln.startswith("#")]
+    if (
+        name == "distutils-precedence.pth"
+        and len(code) == 1
+        and _DISTUTILS_PRECEDENCE.fullmatch(code[0])
+    ):
+        return "setuptools' distutils-precedence.pth"
+    if name.endswith("-nspkg.pth") and code and all(_is_nspkg_line(ln) for ln in code):
+        return "a setuptools namespace-package .pth"
+    if not editables:
+        return None
+    editable = _EDITABLE_NAME.fullmatch(name)
+    if (
+        editable
+        and canonicalize_name(editable["name"]) in editables
+        and all(_EDITABLE_FINDER.fullmatch(ln) or not _executes(ln) for ln in code)
+    ):
+        return "the editable install of a project in this install"
+    # Other build backends (hatchling, flit, pdm) write a path-only .pth that
+    # points into the project being installed in editable mode.
+    dirs = tuple(d.resolve() for d in editables.values())
+    if code and all(not _executes(ln) and _within(ln, sitedir, dirs) for ln in code):
+        return "a path into a project installed in editable mode by this install"
+    return None
+
+
+def _executes(line: str) -> bool:
+    """Exactly site.py's rule: such a line is passed to exec()."""
+    return line.startswith(("import ", "import\t"))
+
+
+def _hidden(line: str) -> list[str]:
+    return [why for pattern, why in _HIDDEN_RE if pattern.search(line)]
+
+
+def _show(lines: list[str]) -> tuple[str, ...]:
+    return tuple(neutralise(ln.strip(), LINE_LIMIT) for ln in lines[:MAX_LINES])
+
+
+def classify(
+    name: str,
+    content: bytes | None,
+    *,
+    sitedir: Path | None = None,
+    editables: Mapping[str, Path] | None = None,
+) -> Verdict:
+    """Judge a startup file by its content.
+
+    ``name`` is its site-packages root name; ``content`` None means it could
+    not be read (a package directory, or too large). ``editables`` maps the
+    PEP 503 names of projects this install puts in editable mode to their
+    directories; ``sitedir`` is where the file sits (resolves relative paths).
+    """
+    if content is None:
+        return Verdict(Severity.MEDIUM, "is run at every Python start (content not inspected)")
+    text = content.decode("utf-8-sig", errors="replace")
+    lines = text.splitlines()
+    if not name.endswith(".pth"):
+        code = [ln for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+        high = [ln for ln in code if _hidden(ln)]
+        if high:
+            whys = sorted({why for ln in high for why in _hidden(ln)})
+            return Verdict(
+                Severity.HIGH, "is run at every Python start and " + ", ".join(whys), _show(high)
+            )
+        return Verdict(Severity.MEDIUM, "is run at every Python start", _show(code))
+    why = _benign(name, lines, sitedir, editables or {})
+    if why:
+        return Verdict(None, f"known benign: {why}")
+    executed = [ln for ln in lines if _executes(ln)]
+    high = [ln for ln in executed if _hidden(ln)]
+    if high:
+        whys = sorted({why for ln in high for why in _hidden(ln)})
+        reason = f"runs hidden code at every Python start ({', '.join(whys)})"
+        return Verdict(Severity.HIGH, reason, _show(high))
+    if executed:
+        return Verdict(
+            Severity.MEDIUM, "runs an import line at every Python start", _show(executed)
+        )
+    return Verdict(Severity.LOW, "only adds folders to sys.path (no code runs)")
+
+
+@dataclass(frozen=True)
+class Seen:
+    """A startup file that is not known benign: its root name, verdict and content hash."""
+
+    name: str
+    verdict: Verdict
+    sha256: str | None
+
+
+_ADVICE = {
+    Severity.HIGH: "the LiteLLM 1.82.8 attack stole credentials this way; "
+    "do not use this release unless you know why it does that.",
+    Severity.MEDIUM: "only tools that hook into every Python process (coverage, debuggers) "
+    "need one; make sure this package is such a tool.",
+    Severity.LOW: "no code runs, but it changes where Python finds modules.",
+}
+
+
+def finding(
+    package: str, version: str | None, seen: list[Seen], *, where: str | None = None
+) -> Finding:
+    """The ``pth-file`` finding for one package's startup files that are not known benign.
+
+    ``where`` says where they were seen when not in the planned wheel (after
+    install). The evidence lists the ``files`` by name, so a file accepted
+    before install can be recognised after it.
+    """
+    severity = max(s.verdict.severity or Severity.LOW for s in seen)
+
+    def describe(s: Seen) -> str:
+        shown = f' ("{s.verdict.lines[0]}")' if s.verdict.lines else ""
+        return f"{neutralise(s.name, 80)}, which {s.verdict.reason}{shown}"
+
+    what = "; ".join(describe(s) for s in sorted(seen, key=lambda s: -(s.verdict.severity or 0)))
+    return Finding(
+        check=ID,
+        severity=severity,
+        package=package,
+        version=version,
+        message=f"installs {what}{f', {where}' if where else ''}; {_ADVICE[severity]}",
+        evidence={
+            "files": [s.name for s in seen],
+            "where": where,
+            "details": [
+                {
+                    "file": s.name,
+                    "severity": str(s.verdict.severity),
+                    "reason": s.verdict.reason,
+                    "lines": list(s.verdict.lines),
+                    "sha256": s.sha256,
+                }
+                for s in seen
+            ],
+        },
+    )

@@ -1,0 +1,138 @@
+"""The ``spip`` command: ``install`` is guarded; every other command is plain pip.
+
+Kept import-light: ``spip list`` or ``spip --version`` load nothing beyond
+click; the install machinery (httpx, pydantic, the checks) is imported only
+when an install runs.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from spip import __version__
+from spip.cli.help import spip_options_help
+from spip.installer.pip_args import GENERAL_VALUE_OPTIONS
+
+
+def _split_command(argv: list[str]) -> tuple[str | None, int]:
+    """pip's command name and its index in ``argv`` (None, -1 when there is none)."""
+    i = 0
+    while i < len(argv):
+        tok = argv[i]
+        if not tok.startswith("-"):
+            return tok, i
+        i += 2 if tok in GENERAL_VALUE_OPTIONS else 1
+    return None, -1
+
+
+def _fail(message: str, status: int = 2) -> None:
+    click.echo(f"spip: error: {message}", err=True)
+    sys.exit(status)
+
+
+@click.command(
+    context_settings={
+        "ignore_unknown_options": True,
+        "allow_interspersed_args": True,
+        "help_option_names": [],
+    },
+    add_help_option=False,
+)
+@click.option("--sensitivity", type=click.Choice(["low", "medium", "high"], case_sensitive=False))
+@click.option("--ignore-warning", is_flag=True, default=None)
+@click.option("--findings-json", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("pip_args", nargs=-1, type=click.UNPROCESSED)
+def install(
+    sensitivity: str | None,
+    ignore_warning: bool | None,
+    findings_json: Path | None,
+    pip_args: tuple[str, ...],
+) -> None:
+    """``pip install``, with every planned distribution checked before it lands."""
+    from spip.installer.pip import PipInstaller
+    from spip.installer.pip_process import passthrough, target_python
+
+    args = list(pip_args)
+    if "-h" in args or "--help" in args:
+        passthrough(target_python(None, os.environ), ["install", "--help"])
+        click.echo(spip_options_help())
+        sys.exit(0)
+
+    from spip.installer.pip_args import ArgsError, parse
+
+    try:
+        parsed = parse(args)
+    except ArgsError as exc:
+        _fail(str(exc))
+    # Phase 1's pip takes ~0.2 s to import itself: it starts now, while spip
+    # loads the rest of itself and screens the names (it gets its orders after).
+    installer = PipInstaller.start(parsed)
+
+    from spip.index.errors import ClientSettingsError
+    from spip.install import pipeline
+    from spip.policy import config as config_mod
+
+    try:
+        settings = config_mod.load(
+            {
+                "sensitivity": sensitivity,
+                "ignore_warning": ignore_warning,
+                "findings_json": findings_json,
+            }
+        )
+        if settings.findings_json is not None:
+            folder = settings.findings_json.resolve().parent
+            if not folder.is_dir() or not os.access(folder, os.W_OK):
+                raise ArgsError(
+                    f"cannot write the findings file {settings.findings_json}: "
+                    "its folder does not exist or is not writable"
+                )
+        interactive = sys.stdin.isatty() and not installer.no_input
+        status = pipeline.run(installer, settings, interactive)
+    except (config_mod.ConfigError, ArgsError, ClientSettingsError) as exc:
+        installer.cancel()
+        _fail(str(exc))
+    # The install is over: its files are closed and its temporary folders gone.
+    # Tearing down the interpreter with httpx and pydantic loaded costs ~0.1 s
+    # that buys the user nothing, so leave at once (measured in `make bench`).
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
+
+
+def _version(argv: list[str]) -> int:
+    from spip.checks.hotlist import snapshot_date
+    from spip.installer.pip_process import passthrough, target_python
+
+    status = passthrough(target_python(None, os.environ), argv)
+    click.echo(f"spip {__version__} (popular-names list of {snapshot_date()})")
+    return status
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    command, index = _split_command(argv)
+    try:
+        if command == "install":
+            install.main(
+                args=argv[:index] + argv[index + 1 :],
+                prog_name="spip install",
+                standalone_mode=True,
+            )
+        elif command == "quarantine":
+            from spip.cli.quarantine import quarantine
+
+            quarantine.main(args=argv[index + 1 :], prog_name="spip quarantine")
+        elif command is None and ("--version" in argv or "-V" in argv):
+            sys.exit(_version(argv))
+        else:
+            from spip.installer.pip_process import passthrough, target_python
+
+            sys.exit(passthrough(target_python(None, os.environ), argv))
+    except KeyboardInterrupt:
+        click.echo("spip: interrupted; nothing more was done.", err=True)
+        sys.exit(130)

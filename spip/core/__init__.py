@@ -1,0 +1,2 @@
+"""Small helpers every layer may use: atomic writes, hashing, distribution file names,
+TOML, requirement names, logging. Imports nothing else of spip."""

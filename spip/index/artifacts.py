@@ -1,0 +1,205 @@
+"""Fetching the planned files: what phase 2 installs is byte for byte what was checked.
+
+Every planned archive (from an index, a URL, or a local path) is copied into a
+private folder while its sha256 is compared with the one in pip's report.
+Downloaded files are also kept in a content-addressed cache under
+``SPIP_CACHE_DIR/files`` so a warm install downloads nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from spip.core.atomic import atomic_link, atomic_write
+from spip.core.hashing import sha256_file
+from spip.core.logs import log
+from spip.ui.sanitize import neutralise
+
+if TYPE_CHECKING:
+    import httpx
+
+    from spip.plan.report import PlannedDist
+
+_CHUNK = 1 << 16
+
+
+class IntegrityError(Exception):
+    """A file's bytes differ from the sha256 pip resolved: possible tampering."""
+
+
+class FetchError(Exception):
+    """spip could not get a file itself (network, credentials only pip holds)."""
+
+
+class Artifacts:
+    """The verified local copies of a plan's files, fetched concurrently.
+
+    ``local_file(dist)`` waits for that distribution's file: a path inside
+    :attr:`folder` whose sha256 matched, or None when spip could not fetch it
+    (the reason is in :attr:`errors`). An :class:`IntegrityError` is raised
+    to every waiter: a mismatch must stop the install.
+    """
+
+    def __init__(self, client: httpx.AsyncClient, cache_dir: Path) -> None:
+        self._client = client
+        self._store = cache_dir / "files"
+        self.folder = Path(tempfile.mkdtemp(prefix="spip-files-"))
+        self._tasks: dict[str, asyncio.Task[Path | None]] = {}
+        self._prefetches: dict[str, asyncio.Task[None]] = {}  # by URL, and by file name
+        self.errors: dict[str, str] = {}
+        self.downloaded_bytes = 0
+
+    def start(self, plan: list[PlannedDist]) -> None:
+        for dist in plan:
+            if dist.fetchable and dist.name not in self._tasks:
+                self._tasks[dist.name] = asyncio.ensure_future(self._fetch(dist))
+
+    def prefetch(self, url: str, filename: str | None = None) -> None:
+        """Start downloading a file pip is looking at, before its plan is known.
+
+        Its sha256 is not known yet, so the file goes into the content-addressed
+        store under its own digest; :meth:`start` uses it only when pip's report
+        names that very digest. ``filename``: the planned file this is, when the
+        URL is not the one pip used (found in the index's documents).
+        """
+        if url not in self._prefetches and urlsplit(url).scheme in ("http", "https"):
+            self._prefetches[url] = asyncio.ensure_future(self._prefetch(url))
+            if filename:
+                self._prefetches.setdefault(filename, self._prefetches[url])
+
+    async def local_file(self, dist: PlannedDist) -> Path | None:
+        if dist.source in ("file", "dir") and not dist.fetchable:
+            return Path(dist.local_path) if dist.local_path else None
+        task = self._tasks.get(dist.name)
+        return await task if task is not None else None
+
+    async def wait_all(self) -> dict[str, Path | None]:
+        names = list(self._tasks)
+        results = await asyncio.gather(*self._tasks.values())
+        return dict(zip(names, results, strict=True))
+
+    def cleanup(self) -> None:
+        for task in (*self._tasks.values(), *self._prefetches.values()):
+            task.cancel()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _cached(self, sha256: str) -> Path:
+        return self._store / sha256[:2] / sha256
+
+    def _url_record(self, url: str) -> Path:
+        """Where the store notes the digest last seen at ``url`` (a hint, never trusted:
+        :meth:`_fetch` checks every file against pip's report)."""
+        return self._store / "urls" / hashlib.sha256(url.encode()).hexdigest()
+
+    def _seen(self, url: str) -> bool:
+        try:
+            digest = self._url_record(url).read_text(encoding="ascii").strip()
+        except OSError:
+            return False
+        return len(digest) == 64 and self._cached(digest).is_file()
+
+    def _note(self, url: str, digest: str) -> None:
+        try:
+            record = self._url_record(url)
+            record.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(record, digest)
+        except OSError:
+            log.debug("could not note the digest seen at %s", url, exc_info=True)
+
+    async def _prefetch(self, url: str) -> None:
+        if self._seen(url):
+            return  # a warm install downloads nothing
+        partial = self._store / f".prefetch-{os.getpid()}-{id(url)}"
+        try:
+            self._store.mkdir(parents=True, exist_ok=True)
+            digest = await self._download(url, partial)
+            self._cached(digest).parent.mkdir(exist_ok=True)
+            os.replace(partial, self._cached(digest))
+            self._note(url, digest)
+        except (FetchError, OSError):  # only a head start: fetched again if need be
+            log.debug("prefetch of %s failed", url, exc_info=True)
+        finally:
+            partial.unlink(missing_ok=True)
+
+    async def _fetch(self, dist: PlannedDist) -> Path | None:
+        assert dist.sha256
+        prefetch = self._prefetches.get(dist.url) or self._prefetches.get(dist.filename)
+        if prefetch is not None:
+            await asyncio.wait([prefetch])
+        dest = self.folder / dist.filename
+        cached = self._cached(dist.sha256)
+        if cached.is_file() and await asyncio.to_thread(sha256_file, cached) == dist.sha256:
+            await asyncio.to_thread(_link_or_copy, cached, dest)
+            return dest
+        try:
+            if urlsplit(dist.url).scheme == "file":
+                digest = await asyncio.to_thread(_copy_hashing, Path(dist.local_path or ""), dest)
+            else:
+                digest = await self._download(dist.url, dest)
+        except FetchError as exc:
+            log.debug("fetching %s failed; pip will download it", dist.url, exc_info=True)
+            self.errors[dist.name] = str(exc)
+            return None
+        if digest != dist.sha256:
+            dest.unlink(missing_ok=True)
+            raise IntegrityError(
+                f"{dist.name} {neutralise(dist.version)}: the file at {neutralise(dist.url)} has "
+                f"sha256 {digest}, but pip resolved {dist.sha256}; it changed since pip saw it"
+            )
+        await asyncio.to_thread(_store_in_cache, dest, cached)
+        self._note(dist.url, digest)
+        return dest
+
+    async def _download(self, url: str, dest: Path) -> str:
+        import httpx
+
+        digest = hashlib.sha256()
+        try:
+            async with self._client.stream("GET", url) as response:
+                if response.status_code != 200:
+                    raise FetchError(f"HTTP {response.status_code} for {neutralise(url)}")
+                with dest.open("wb") as out:
+                    async for chunk in response.aiter_bytes(_CHUNK):
+                        digest.update(chunk)
+                        out.write(chunk)
+                        self.downloaded_bytes += len(chunk)
+        except httpx.HTTPError as exc:
+            raise FetchError(f"{type(exc).__name__} for {neutralise(url)}") from None
+        except OSError as exc:
+            raise FetchError(f"cannot write {dest}: {exc.strerror}") from None
+        return digest.hexdigest()
+
+
+def _copy_hashing(src: Path, dest: Path) -> str:
+    digest = hashlib.sha256()
+    try:
+        with src.open("rb") as fin, dest.open("wb") as fout:
+            while chunk := fin.read(_CHUNK * 16):
+                digest.update(chunk)
+                fout.write(chunk)
+    except OSError as exc:
+        raise FetchError(f"cannot read {src}: {exc.strerror}") from None
+    return digest.hexdigest()
+
+
+def _link_or_copy(src: Path, dest: Path) -> None:
+    try:
+        os.link(src, dest)
+    except OSError:
+        shutil.copyfile(src, dest)
+
+
+def _store_in_cache(src: Path, cached: Path) -> None:
+    """Keep a verified file in the content-addressed cache (best effort, atomic)."""
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        atomic_link(src, cached)
+    except OSError:
+        log.debug("could not keep %s in the file cache", src, exc_info=True)

@@ -1,0 +1,11 @@
+"""What can go wrong talking to an index, as exceptions of this layer."""
+
+from __future__ import annotations
+
+
+class DataUnavailable(Exception):
+    """Data could not be had from the index (server down, garbage answer, timeout)."""
+
+
+class ClientSettingsError(Exception):
+    """pip's network settings (a certificate, a proxy) cannot be used; the message says which."""

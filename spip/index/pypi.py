@@ -1,0 +1,452 @@
+"""What the index says about projects and releases: one async client per run, cached on disk.
+
+Documents come from the PyPI JSON API (``/pypi/NAME/VERSION/json``, ``/pypi/NAME/json``)
+and the PEP 691 JSON simple page (``/simple/NAME/``). Each is fetched at most once
+per run, however many checks ask; every answer is parsed into tolerant pydantic
+models, and anything that goes wrong (an error status, a timeout, garbage) becomes
+:class:`~spip.index.errors.DataUnavailable` with a short reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import quote, urljoin, urlsplit
+
+import httpx
+from packaging.version import Version
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from spip.core.distfiles import SDIST_SUFFIXES, parse_dist_filename
+from spip.core.emails import email_domains
+from spip.core.versions import parse_version, same_version
+from spip.index.cache import Cache, Entry
+from spip.index.errors import DataUnavailable
+from spip.ui.sanitize import neutralise
+
+if TYPE_CHECKING:
+    from spip.plan.report import CoreMetadata, PlannedDist
+
+__all__ = [
+    "DistFile",
+    "Info",
+    "ProjectFiles",
+    "PyPIClient",
+    "Release",
+    "ReleaseFile",
+    "Vulnerability",
+]
+
+SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
+# A release's files never change; its yanked flag and advisories do: refetch after a day.
+RELEASE_TTL = 24 * 3600.0
+# Project-level pages are reused this long, then revalidated by ETag (or fetched again).
+PROJECT_TTL = 10 * 60.0
+RETRY_DELAY = 0.25
+TRANSIENT_STATUS = frozenset({502, 503, 504})
+
+T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """PyPI's naive timestamps are UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value
+
+
+def _unavailable(reason: str) -> DataUnavailable:
+    return DataUnavailable(neutralise(reason, limit=160))
+
+
+class Info(_Model):
+    """A release's core metadata, as the JSON API's ``info`` renders it."""
+
+    version: str | None = None
+    summary: str | None = None
+    description: str | None = None
+    home_page: str | None = None
+    download_url: str | None = None
+    author_email: str | None = None
+    maintainer_email: str | None = None
+    project_urls: dict[str, str | None] | None = None
+    yanked: bool = False
+    yanked_reason: str | None = None
+
+    @classmethod
+    def from_core(cls, core: CoreMetadata) -> Info:
+        """The same view of a distribution's own metadata (``Project-URL: Label, url``)."""
+        urls: dict[str, str] = {}
+        for entry in core.project_url:
+            label, sep, url = entry.partition(",")
+            label, url = (label.strip(), url.strip()) if sep else ("", label.strip())
+            urls[label if label not in urls else f"{label} ({len(urls) + 1})"] = url
+        return cls(
+            version=core.version,
+            summary=core.summary,
+            description=core.description,
+            home_page=core.home_page,
+            download_url=core.download_url,
+            author_email=core.author_email,
+            maintainer_email=core.maintainer_email,
+            project_urls=urls,
+        )
+
+    def urls(self) -> Iterator[tuple[str, str]]:
+        """``(label, url)`` for the home page, download URL and every project URL."""
+        for label, url in (("Home-page", self.home_page), ("Download-URL", self.download_url)):
+            if url and url.strip():
+                yield label, url.strip()
+        for label, url in (self.project_urls or {}).items():
+            if url and url.strip():
+                yield label, url.strip()
+
+    def email_domains(self) -> set[str]:
+        return email_domains(self.author_email, self.maintainer_email)
+
+
+class ReleaseFile(_Model):
+    """One file of a release (an entry of the JSON API's ``urls``)."""
+
+    filename: str = ""
+    url: str | None = None
+    digests: dict[str, str] = Field(default_factory=dict)
+    upload_time_iso_8601: datetime | None = None
+    upload_time: datetime | None = None
+    yanked: bool = False
+    yanked_reason: str | None = None
+
+    @property
+    def sha256(self) -> str | None:
+        value = self.digests.get("sha256")
+        return value.lower() if value else None
+
+    @property
+    def uploaded(self) -> datetime | None:
+        return _utc(self.upload_time_iso_8601 or self.upload_time)
+
+
+class Vulnerability(_Model):
+    """One advisory of the JSON API's ``vulnerabilities`` (data from OSV)."""
+
+    id: str = ""
+    aliases: list[str] = Field(default_factory=list)
+    fixed_in: list[str] = Field(default_factory=list)
+    link: str | None = None
+    withdrawn: str | datetime | None = None
+
+
+class Release(_Model):
+    """What the index says about one release.
+
+    ``info`` is None when the index only described another version (a mirror
+    without per-release documents); ``vulnerabilities`` is None when unknown.
+    """
+
+    info: Info | None = None
+    urls: list[ReleaseFile] = Field(default_factory=list)
+    vulnerabilities: list[Vulnerability] | None = None
+
+    def file(self, sha256: str | None, filename: str) -> ReleaseFile | None:
+        """The file pip selected: by sha256, else by name."""
+        for f in self.urls:
+            if sha256 and f.sha256 == sha256.lower():
+                return f
+        return next((f for f in self.urls if filename and f.filename == filename), None)
+
+
+class _ProjectDoc(_Model):
+    """``/pypi/NAME/json``: ``info`` describes the latest release only."""
+
+    info: Info = Field(default_factory=Info)
+    urls: list[ReleaseFile] = Field(default_factory=list)
+    releases: dict[str, list[ReleaseFile]] = Field(default_factory=dict)
+    vulnerabilities: list[Vulnerability] = Field(default_factory=list)
+
+    def release(self, version: str) -> Release | None:
+        key = version if version in self.releases else None
+        key = key or next((k for k in self.releases if same_version(k, version)), None)
+        latest = same_version(self.info.version, version)
+        if key is None and not latest:
+            return None
+        files = self.releases.get(key, []) if key is not None else self.urls
+        if latest:
+            return Release(info=self.info, urls=files, vulnerabilities=self.vulnerabilities)
+        return Release(urls=files)
+
+
+class _SimpleFile(_Model):
+    filename: str
+    url: str | None = None
+    hashes: dict[str, str] = Field(default_factory=dict)
+    upload_time: datetime | None = Field(None, alias="upload-time")
+    yanked: bool | str = False
+
+
+class _SimplePage(_Model):
+    files: list[_SimpleFile]
+    versions: list[str] | None = None
+
+
+def _absolute(doc_url: str, files: Iterable[ReleaseFile | _SimpleFile]) -> None:
+    """Resolve file URLs relative to the document that listed them (some mirrors do that)."""
+    for f in files:
+        if f.url:
+            f.url = urljoin(doc_url, f.url)
+
+
+def _file_version(filename: str) -> str | None:
+    parsed = parse_dist_filename(filename)
+    return str(parsed.version) if parsed else None
+
+
+class DistFile(_Model):
+    filename: str
+    url: str | None = None
+    version: str | None = None
+    sha256: str | None = None
+    upload_time: datetime | None = None
+    yanked: bool = False
+    yanked_reason: str | None = None
+
+
+class ProjectFiles(_Model):
+    """A project's release history: every version and file, with upload times and yanks."""
+
+    versions: list[str] = Field(default_factory=list)
+    files: list[DistFile] = Field(default_factory=list)
+
+    @classmethod
+    def _from_simple(cls, page: _SimplePage) -> ProjectFiles:
+        files = [
+            DistFile(
+                filename=f.filename,
+                url=f.url,
+                version=_file_version(f.filename),
+                sha256=(f.hashes.get("sha256") or "").lower() or None,
+                upload_time=_utc(f.upload_time),
+                yanked=f.yanked is not False,
+                yanked_reason=f.yanked if isinstance(f.yanked, str) else None,
+            )
+            for f in page.files
+        ]
+        versions = page.versions or list(dict.fromkeys(f.version for f in files if f.version))
+        return cls(versions=versions, files=files)
+
+    @classmethod
+    def _from_project(cls, doc: _ProjectDoc) -> ProjectFiles:
+        files = [
+            DistFile(
+                filename=f.filename,
+                url=f.url,
+                version=version,
+                sha256=f.sha256,
+                upload_time=f.uploaded,
+                yanked=f.yanked,
+                yanked_reason=f.yanked_reason,
+            )
+            for version, release_files in doc.releases.items()
+            for f in release_files
+        ]
+        return cls(versions=list(doc.releases), files=files)
+
+    def sdists(self) -> list[str]:
+        """The file names of the project's source distributions, sorted."""
+        return sorted(f.filename for f in self.files if f.filename.endswith(SDIST_SUFFIXES))
+
+    def previous_version(self, version: str) -> str | None:
+        """The highest version below ``version`` whose files are not all yanked."""
+        current = parse_version(version)
+        if current is None:
+            return None
+        all_yanked: dict[Version, bool] = {}
+        for f in self.files:
+            if (parsed := parse_version(f.version)) is not None:
+                all_yanked[parsed] = all_yanked.get(parsed, True) and f.yanked
+        older = [
+            (parsed, text)
+            for text in self.versions
+            if (parsed := parse_version(text)) is not None
+            and parsed < current
+            and not all_yanked.get(parsed, False)
+        ]
+        return max(older)[1] if older else None
+
+
+class PyPIClient:
+    """The index's JSON API for one run: concurrent, memoised per run, cached on disk."""
+
+    def __init__(self, client: httpx.AsyncClient, base_url: str, cache: Cache) -> None:
+        self.client = client
+        self._base = base_url.rstrip("/")
+        self._host = neutralise(urlsplit(self._base).netloc or self._base, limit=60)
+        self._cache = cache
+        self._tasks: dict[tuple[str, ...], asyncio.Task[Any]] = {}
+        server = cache.get(self._key("server"))
+        # None: not known yet whether this server has per-release documents.
+        self._per_release: bool | None = (
+            server.data.get("per_release")
+            if server and server.age < RELEASE_TTL and isinstance(server.data, dict)
+            else None
+        )
+
+    # -- what the checks use -------------------------------------------------------------
+
+    async def release(self, name: str, version: str, sha256: str | None = None) -> Release:
+        """The release document of ``name`` ``version`` (``sha256``: the file pip selected)."""
+        return await self._once(
+            ("release", name, version), lambda: self._release(name, version, sha256)
+        )
+
+    async def files(self, name: str) -> ProjectFiles:
+        """The project's release history, from the PEP 691 JSON simple page."""
+        return await self._once(("files", name), lambda: self._files(name))
+
+    async def info(self, dist: PlannedDist) -> Info:
+        """The selected release's metadata: the index's, else the planned file's own.
+
+        The file's own metadata answers for local and URL sources, for an index that
+        describes only another version, and when the index cannot be reached.
+        """
+        if dist.source == "index":
+            try:
+                release = await self.release(dist.name, dist.version, dist.sha256)
+            except DataUnavailable:
+                release = None
+            if release is not None and release.info is not None:
+                return release.info
+        return Info.from_core(dist.metadata)
+
+    async def previous_release(self, name: str, version: str) -> Release | None:
+        """The release before ``version`` (None for a project's first release)."""
+        previous = (await self.files(name)).previous_version(version)
+        return await self.release(name, previous) if previous else None
+
+    # -- machinery ------------------------------------------------------------------------
+
+    def _key(self, kind: str, *parts: str) -> str:
+        return " ".join((kind, self._base, *parts))
+
+    def _cached(self, key: str, model: type[M]) -> tuple[Entry, M] | None:
+        """The cache entry for ``key`` and its parsed data; None when absent or unusable."""
+        entry = self._cache.get(key)
+        try:
+            return (entry, model.model_validate(entry.data)) if entry else None
+        except ValidationError:
+            return None
+
+    def _once(self, key: tuple[str, ...], make: Callable[[], Awaitable[T]]) -> Awaitable[T]:
+        task = self._tasks.get(key)
+        if task is None:
+            task = self._tasks[key] = asyncio.ensure_future(make())
+        return asyncio.shield(task)
+
+    def _unavailable(self, what: str, path: str) -> DataUnavailable:
+        return _unavailable(f"{self._host} {what} for {path}")
+
+    async def _get(self, path: str, headers: dict[str, str] | None = None) -> httpx.Response:
+        """GET with one retry on a transient failure; returns 200, 304 and 404 answers."""
+        for attempt in (1, 2):
+            try:
+                resp = await self.client.get(self._base + path, headers=headers)
+            except httpx.TooManyRedirects:
+                raise self._unavailable("redirected in a loop", path) from None
+            except httpx.TimeoutException:
+                raise self._unavailable("did not answer in time", path) from None
+            except (httpx.ConnectError, httpx.RemoteProtocolError) as exc:
+                if attempt == 1:
+                    await asyncio.sleep(RETRY_DELAY)
+                    continue
+                raise self._unavailable(f"could not be reached ({exc})", path) from None
+            except httpx.HTTPError as exc:
+                raise self._unavailable(f"request failed ({type(exc).__name__})", path) from None
+            if resp.status_code in TRANSIENT_STATUS and attempt == 1:
+                await asyncio.sleep(RETRY_DELAY)
+                continue
+            if resp.status_code in (200, 304, 404):
+                return resp
+            raise self._unavailable(f"answered {resp.status_code}", path)
+        raise AssertionError("unreachable")
+
+    def _parse(self, model: type[M], content: bytes, path: str) -> M:
+        try:
+            return model.model_validate_json(content)
+        except ValidationError as exc:
+            bad_json = any(e["type"] == "json_invalid" for e in exc.errors())
+            what = "sent invalid JSON" if bad_json else "sent a document of an unexpected shape"
+            raise self._unavailable(what, path) from None
+
+    async def _project(self, name: str) -> _ProjectDoc:
+        async def fetch() -> _ProjectDoc:
+            path = f"/pypi/{name}/json"
+            resp = await self._get(path)
+            if resp.status_code != 200:
+                raise self._unavailable(f"answered {resp.status_code}", path)
+            doc = self._parse(_ProjectDoc, resp.content, path)
+            _absolute(
+                self._base + path, [*doc.urls, *(f for fs in doc.releases.values() for f in fs)]
+            )
+            return doc
+
+        return await self._once(("project", name), fetch)
+
+    async def _release(self, name: str, version: str, sha256: str | None) -> Release:
+        key = self._key("release", name, version)
+        hit = self._cached(key, Release)
+        if hit and hit[0].age < RELEASE_TTL and (not sha256 or hit[1].file(sha256, "")):
+            return hit[1]
+        path = f"/pypi/{name}/{quote(version, safe='')}/json"
+        release = None
+        if self._per_release is not False:
+            resp = await self._get(path)
+            if resp.status_code == 200:
+                release = self._parse(Release, resp.content, path)
+                _absolute(self._base + path, release.urls)
+                if release.info and not same_version(release.info.version or version, version):
+                    release = None  # it described another release: no per-release documents
+                else:
+                    self._remember_per_release(True)
+        if release is None:
+            release = (await self._project(name)).release(version)
+            if release is None:
+                raise _unavailable(f"{self._host} lists no release {version} of {name}")
+            # The project lists the version, so the server has no per-release documents.
+            self._remember_per_release(False)
+        self._cache.put(key, release.model_dump(mode="json"))
+        return release
+
+    def _remember_per_release(self, value: bool) -> None:
+        if self._per_release is not value:
+            self._per_release = value
+            self._cache.put(self._key("server"), {"per_release": value})
+
+    async def _files(self, name: str) -> ProjectFiles:
+        key = self._key("files", name)
+        hit = self._cached(key, ProjectFiles)
+        if hit and hit[0].age < PROJECT_TTL:
+            return hit[1]
+        headers = {"Accept": SIMPLE_JSON}
+        if hit and hit[0].etag:
+            headers["If-None-Match"] = hit[0].etag
+        path = f"/simple/{name}/"
+        resp = await self._get(path, headers)
+        if resp.status_code == 304 and hit:  # unchanged: good for another while
+            self._cache.put(key, hit[0].data, resp.headers.get("ETag") or hit[0].etag)
+            return hit[1]
+        content_type = resp.headers.get("Content-Type", "").split(";")[0].strip()
+        if resp.status_code == 200 and content_type in (SIMPLE_JSON, "application/json"):
+            page = self._parse(_SimplePage, resp.content, path)
+            _absolute(self._base + path, page.files)
+            files = ProjectFiles._from_simple(page)
+            self._cache.put(key, files.model_dump(mode="json"), resp.headers.get("ETag"))
+        else:  # no JSON simple page here: the (much larger) project document has it too
+            files = ProjectFiles._from_project(await self._project(name))
+            self._cache.put(key, files.model_dump(mode="json"))
+        return files

@@ -1,0 +1,305 @@
+"""One guarded install, step by step, in the order they run (MISSION.md, "How an install
+flows"): screen the typed names, resolve (wheels first), check the plan, gate, fetch and
+verify the files, install exactly those, review what landed.
+
+The installer is behind :mod:`spip.installer.base`. This module stays light until the
+installer has its orders: httpx, pydantic and the index client are imported by
+:func:`_checked_install`, while the installer resolves, so those imports overlap the
+resolution instead of delaying it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from packaging.utils import canonicalize_name
+
+from spip.checks.registry import check_plan, check_unresolvable, screen_names
+from spip.install import document
+from spip.install.state import InstallState
+from spip.policy import gate
+from spip.ui import output
+
+if TYPE_CHECKING:
+    from spip.afterinstall.snapshot import Snapshot
+    from spip.checks.base import CheckContext
+    from spip.index.artifacts import Artifacts
+    from spip.install.headstart import HeadStart
+    from spip.installer.base import Installer, PendingResolution, Resolution
+    from spip.policy.config import Config
+    from spip.policy.findings import Finding
+
+
+def run(installer: Installer, config: Config, interactive: bool) -> int:
+    """Install what the user asked ``installer`` for, checked; returns the exit status."""
+    state = InstallState(config, installer.name, interactive, installer.dry_run)
+    try:
+        state.requested = installer.typed_names(Path.cwd())
+        screened = screen(state)
+        if not screened.proceed:
+            return refuse(state, screened)
+        pending = installer.resolve()
+        state.timings["startup"] = state.since_start()
+        return asyncio.run(_checked_install(state, installer, pending))
+    finally:
+        installer.cancel()
+
+
+# -- the steps, in order ----------------------------------------------------------------
+
+
+def screen(state: InstallState) -> gate.Verdict:
+    """Names the user typed, before the installer resolves anything (no network)."""
+    return pass_gate(state, screen_names(state.requested, state.config))
+
+
+@dataclass
+class _Session:
+    """What the steps after phase 1's start share: the checks' context, the head starts."""
+
+    ctx: CheckContext
+    head: HeadStart
+    dirs: list[Path] = field(default_factory=list)  # the directories the install writes to
+    before: Snapshot = field(default_factory=dict)  # and what they held before it
+
+    @property
+    def artifacts(self) -> Artifacts:
+        return self.ctx.artifacts
+
+
+async def _checked_install(
+    state: InstallState, installer: Installer, pending: PendingResolution
+) -> int:
+    """Everything after phase 1 got its orders, on one HTTP client."""
+    from spip.checks.base import CheckContext
+    from spip.index.artifacts import Artifacts
+    from spip.index.cache import Cache
+    from spip.index.http import make_client
+    from spip.index.netconf import net_settings
+    from spip.index.pypi import PyPIClient
+    from spip.install.headstart import HeadStart
+    from spip.local.history import History
+
+    # Phase 2's installer starts once spip has loaded, not sooner, so that on a small
+    # machine it does not slow phase 1 down (its orders come after the gate anyway).
+    installer.prepare_install()
+    config = state.config
+    net = net_settings(installer.net_options, prefix=str(Path(installer.python).parent.parent))
+    async with make_client(net) as client:
+        pypi = PyPIClient(client, config.pypi_url, Cache(config.cache_dir))
+        history = History(config.cache_dir)
+        artifacts = Artifacts(client, config.cache_dir)
+        ctx = CheckContext(config, [], pypi, history, artifacts, state.passed)
+        session = _Session(ctx, HeadStart(ctx, fetch=not state.dry_run))
+        try:
+            return await _steps(state, installer, pending, session)
+        finally:
+            artifacts.cleanup()
+            history.close()
+            await session.head.drop()
+            for warning in history.warnings:  # the history is a help, never a reason to fail
+                output.say(f"spip: warning: {warning}")
+
+
+async def _steps(
+    state: InstallState, installer: Installer, pending: PendingResolution, session: _Session
+) -> int:
+    session.head.histories(state.requested)
+    resolution = await resolve(state, installer, pending, session)
+    if state.decision:
+        return state.status
+    assert resolution is not None
+    if not plan(state, installer, resolution):
+        return state.status
+    verdict = await check(state, session)
+    if state.dry_run:
+        output.show_plan(state.plan)
+        return finish(state, "dry-run", 0 if verdict.proceed else gate.EXIT_REFUSED)
+    if not verdict.proceed:
+        return refuse(state, verdict)
+    files = await fetch(state, session)
+    if files is None:
+        return state.status
+    status = await install(state, installer, files, session)
+    if status != 0:
+        return finish(state, "pip-failed", status)
+    return await review(state, session)
+
+
+async def resolve(
+    state: InstallState, installer: Installer, pending: PendingResolution, session: _Session
+) -> Resolution | None:
+    """Phase 1, wheels first: no sdist is built before its project passed the gate.
+
+    A project with no usable wheel but an sdist goes to the gate (``UNRESOLVABLE``
+    stage); if it passes, the installer resolves again, allowed to build it. Returns
+    the resolution, or None when the run ended here (``state.decision`` says how).
+    """
+    allowed: list[str] = []
+    start = state.timings["startup"]
+    while True:
+        follower = asyncio.ensure_future(session.head.follow(pending.lines))
+        res = await asyncio.to_thread(pending.wait)
+        await follower
+        if res.returncode == 0:
+            state.timings["phase1"] = state.since_start() - start
+            return res
+        missing = [canonicalize_name(n) for n in res.missing]
+        missing = [n for n in dict.fromkeys(missing) if n not in allowed]
+        if not missing or not await _all_have_sdists(missing, session.ctx):
+            # not a wheels problem, or no sdist either: pip's own error
+            sys.stdout.write(res.stdout)
+            sys.stderr.write(res.stderr)
+            finish(state, "pip-failed", res.returncode)
+            return None
+        findings = await check_unresolvable(missing, session.ctx)
+        verdict = pass_gate(state, findings)
+        if not verdict.proceed:
+            refuse(state, verdict)
+            return None
+        allowed.extend(missing)
+        pending = installer.resolve(source_allowed=allowed)
+
+
+async def _all_have_sdists(names: Sequence[str], ctx: CheckContext) -> bool:
+    """Whether the index has a source release of every one of ``names``: otherwise no
+    build would help, and the installer's own "no matching distribution" is the answer."""
+    from spip.index.errors import DataUnavailable
+
+    async def has_sdist(name: str) -> bool:
+        try:
+            return bool((await ctx.pypi.files(name)).sdists())
+        except DataUnavailable:
+            return False
+
+    return all(await asyncio.gather(*(has_sdist(n) for n in names)))
+
+
+def plan(state: InstallState, installer: Installer, resolution: Resolution) -> bool:
+    """Read the installer's plan; False when the run ended here."""
+    from spip.plan.report import ReportError, parse_report
+
+    try:
+        state.plan = list(parse_report(resolution.report or "").install)
+    except ReportError as exc:
+        output.say(f"spip: error: {exc}; nothing was installed.", fg="red")
+        finish(state, "failed", gate.EXIT_UNSAFE)
+        return False
+    sys.stderr.write(resolution.stderr)
+    installer.resolved(resolution)
+    if not state.plan:
+        sys.stdout.write(resolution.stdout)  # what pip prints when everything is satisfied
+        finish(state, "nothing-to-install", 0)
+        return False
+    return True
+
+
+async def check(state: InstallState, session: _Session) -> gate.Verdict:
+    """Every check on every planned distribution, while the files download; then the gate."""
+    if not state.dry_run:
+        session.artifacts.start(state.plan)  # downloads overlap the checks
+    start = state.since_start()
+    session.ctx.plan = state.plan
+    findings = await check_plan(session.ctx)
+    state.timings["checks"] = state.since_start() - start
+    # In a thread: the downloads go on while a person reads the question.
+    return await asyncio.to_thread(pass_gate, state, findings)
+
+
+async def fetch(state: InstallState, session: _Session) -> dict[str, Path | None] | None:
+    """Wait for every planned file, verified against its sha256; None when the run ended."""
+    from spip.index.artifacts import IntegrityError
+
+    start = state.since_start()
+    try:
+        files = await session.artifacts.wait_all()
+    except IntegrityError as exc:
+        output.say(f"spip: error: {exc}; nothing was installed.", fg="red", bold=True)
+        finish(state, "refused", gate.EXIT_UNSAFE)
+        return None
+    state.timings["fetch_wait"] = state.since_start() - start
+    for name, reason in session.artifacts.errors.items():
+        output.say(
+            f"spip: could not fetch {name} itself ({reason}); pip will download it "
+            "from the index, pinned to the checked sha256."
+        )
+    return files
+
+
+async def install(
+    state: InstallState, installer: Installer, files: dict[str, Path | None], session: _Session
+) -> int:
+    """Phase 2: the installer installs exactly the verified files, snapshots around it."""
+    from spip.afterinstall.snapshot import take_snapshot
+
+    session.dirs = installer.install_dirs()
+    session.before = take_snapshot(session.dirs)
+    start = state.since_start()
+    folder = session.artifacts.folder
+    job = asyncio.ensure_future(asyncio.to_thread(installer.install, state.plan, files, folder))
+    # Phase 2 needs no network: spip closes its connections while the installer works
+    # (closing loads part of httpx's async machinery, ~25 ms, off the critical path).
+    await session.head.drop(keep=job)
+    await session.ctx.pypi.client.aclose()
+    status = await job
+    state.timings["phase2"] = state.since_start() - start
+    return status
+
+
+async def review(state: InstallState, session: _Session) -> int:
+    """What landed: record it in the history, judge new startup files, quarantine."""
+    from spip.afterinstall.review import review as review_startup_files
+    from spip.afterinstall.snapshot import take_snapshot
+
+    await asyncio.to_thread(session.ctx.history.record_installed, state.plan)
+    after = take_snapshot(session.dirs)
+    ask = (lambda path: output.confirm(f"spip: keep {path}?")) if state.interactive else None
+    found = await review_startup_files(session.before, after, session.ctx, ask)
+    state.findings.extend(found.findings)
+    if found.quarantined or found.not_moved:
+        # Installed, but a startup file was refused: quarantined, or (if it could
+        # not be moved) still in place, which the review has said.
+        state.extra["quarantined"] = [q.to_json() for q in found.quarantined]
+        state.extra["not_moved"] = [str(p) for p in found.not_moved]
+        return finish(state, "installed-quarantined", gate.EXIT_QUARANTINED)
+    return finish(state, "installed", 0)
+
+
+# -- the gate and the end of a run ------------------------------------------------------
+
+
+def pass_gate(state: InstallState, findings: Sequence[Finding]) -> gate.Verdict:
+    """Show the findings not passed before, and let the gate decide on them."""
+    new = [f for f in findings if not state.passed_before(f)]
+    state.findings.extend(new)
+    output.show_findings(new, {d.name: d.version for d in state.plan})
+    ask = (lambda _: output.confirm("spip: install anyway?")) if state.interactive else None
+    verdict = gate.decide(new, state.config, ask)
+    if verdict.proceed:
+        state.passed.extend(new)
+    return verdict
+
+
+def refuse(state: InstallState, verdict: gate.Verdict) -> int:
+    why = (
+        "nobody can answer the question here (no terminal or --no-input)"
+        if verdict.reason == "no-input"
+        else "the install was refused"
+    )
+    output.say(f"spip: nothing was installed: {why}.", fg="red", bold=True)
+    output.say(f"spip: {gate.how_to_go_on(verdict)}")
+    return finish(state, "refused", gate.EXIT_REFUSED)
+
+
+def finish(state: InstallState, decision: str, status: int) -> int:
+    """End the run: the decision and status, in the findings document if one is wanted."""
+    state.decision, state.status = decision, status
+    state.timings["total"] = state.since_start()
+    if state.config.findings_json is not None:
+        document.write(state.config.findings_json, state)
+    return status

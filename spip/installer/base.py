@@ -1,0 +1,101 @@
+"""The seam between spip's pipeline and an installer (pip; uv and pipx to come).
+
+The pipeline asks an installer for three things: resolve a plan without installing
+anything (wheels only, except the projects the gate allowed to build), install
+exactly the verified files of that plan, and say which directories that install
+writes to. Everything an installer starts (processes, temporary folders) is its
+own to stop in :meth:`Installer.cancel`, which the pipeline always calls.
+"""
+
+from __future__ import annotations
+
+import queue
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from spip.plan.report import PlannedDist
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What a planning run gave.
+
+    ``report``: the plan as pip's installation report (JSON text; None on failure);
+    ``missing``: projects it found no usable wheel of (a wheels-only resolution);
+    ``stdout``/``stderr``: the installer's own output, shown when it failed.
+    """
+
+    returncode: int
+    report: str | None
+    stdout: str
+    stderr: str
+    missing: list[str] = field(default_factory=list)
+
+
+class PendingResolution(Protocol):
+    """A planning run under way: the installer resolves while spip gets ready."""
+
+    @property
+    def lines(self) -> queue.SimpleQueue[str | None]:
+        """The installer's progress lines as it prints them; ``None`` when it is done."""
+        ...
+
+    def wait(self) -> Resolution: ...
+
+
+class Installer(Protocol):
+    """One installer behind spip's pipeline."""
+
+    name: str  # "pip": recorded in the findings document
+    python: str  # the interpreter whose environment the install targets
+
+    @property
+    def dry_run(self) -> bool:
+        """The user asked only to see what would be installed."""
+        ...
+
+    @property
+    def no_input(self) -> bool:
+        """The user (or the installer's configuration) said nobody may be asked."""
+        ...
+
+    @property
+    def net_options(self) -> Mapping[str, Sequence[str]]:
+        """The network options typed for the installer (``proxy``, ``cert``, ...)."""
+        ...
+
+    def typed_names(self, cwd: Path) -> list[str]:
+        """The project names the user asked for (command line and requirement files)."""
+        ...
+
+    def resolve(self, source_allowed: Sequence[str] = ()) -> PendingResolution:
+        """Start a planning run: wheels only, except ``source_allowed`` projects."""
+        ...
+
+    def resolved(self, resolution: Resolution) -> None:
+        """The plan was accepted for checking: hand the report on where the user asked."""
+        ...
+
+    def prepare_install(self) -> None:
+        """Get ready for :meth:`install` (called once the pipeline is loaded)."""
+        ...
+
+    def install_dirs(self) -> list[Path]:
+        """The directories the install writes to (for the snapshots around it)."""
+        ...
+
+    def install(
+        self, plan: Sequence[PlannedDist], files: Mapping[str, Path | None], folder: Path
+    ) -> int:
+        """Install exactly ``plan``: each archive from its verified copy in ``files``
+        (by project name, all inside ``folder``; None where spip could not fetch it,
+        which the installer then fetches pinned to the checked sha256). Returns the
+        installer's exit status."""
+        ...
+
+    def cancel(self) -> None:
+        """Stop everything this installer started that is still running."""
+        ...

@@ -1,0 +1,257 @@
+"""pip behind the installer seam: phase 1 is ``pip install --dry-run --report`` (wheels
+first), phase 2 pip installing exactly the verified files, and the install-dirs probe.
+
+Every pip this installer starts (the early phase-1 pip, the re-resolutions after the
+gate allowed a build, phase 2, the probe) is tracked here and stopped by
+:meth:`PipInstaller.cancel`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import subprocess
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from packaging.version import InvalidVersion, Version
+
+from spip.core.distfiles import parse_dist_filename
+from spip.installer.base import Resolution
+from spip.installer.pip_args import PipInstallArgs, typed_names
+from spip.installer.pip_process import WarmPip, pip_command, target_python
+
+if TYPE_CHECKING:
+    from spip.plan.report import PlannedDist
+
+_FALSE = ("", "0", "false", "no", "off")
+
+
+class PipResolution:
+    """Phase 1 running in the background: pip resolves while spip gets ready."""
+
+    def __init__(self, pip: WarmPip, args: Sequence[str], report: Path) -> None:
+        self._pip, self._report = pip, report
+        pip.go(args)
+
+    @property
+    def lines(self) -> queue.SimpleQueue[str | None]:
+        return self._pip.lines
+
+    def wait(self) -> Resolution:
+        status, stdout, stderr = self._pip.wait()
+        ok = status == 0 and self._report.exists()
+        report = self._report.read_text(encoding="utf-8") if ok else None
+        return Resolution(status, report, stdout, stderr, _missing_wheels(stderr))
+
+
+def _missing_wheels(stderr: str) -> list[str]:
+    """Projects pip found no usable version of (under ``--only-binary :all:``)."""
+    return re.findall(
+        r"Could not find a version that satisfies the requirement ([A-Za-z0-9._-]+)", stderr
+    )
+
+
+def phase2_environment(folder: Path) -> dict[str, str]:
+    """What the hashed phase-2 run changes in pip's environment.
+
+    pip merges ``--find-links`` from the command line with ``find-links`` of
+    its config files and ``PIP_FIND_LINKS``, even under ``--no-index``: a stray
+    folder there could supply another file of the same version. The
+    environment value replaces the files' value (an empty one is ignored), so
+    ``PIP_FIND_LINKS=<spip's folder>`` leaves pip that folder and nothing
+    else. Constraint and requirement files from the environment are emptied.
+    """
+    return {"PIP_FIND_LINKS": str(folder), "PIP_CONSTRAINT": "", "PIP_REQUIREMENT": ""}
+
+
+_PATHS_SCRIPT = """
+import json, site, sys, sysconfig
+a = json.loads(sys.argv[1])
+if a["target"]:
+    dirs = [a["target"]]
+elif a["user"]:
+    dirs = [site.getusersitepackages()]
+else:
+    v = {"base": a["prefix"], "platbase": a["prefix"]} if a["prefix"] else None
+    p = sysconfig.get_paths(vars=v) if v else sysconfig.get_paths()
+    dirs = [p["purelib"], p["platlib"]]
+print(json.dumps(dirs))
+"""
+
+
+def install_dirs_command(python: str, user_args: PipInstallArgs) -> list[str]:
+    """A command printing (as JSON) the directories this install writes packages to."""
+    last = {name: (user_args.values(name) or [None])[-1] for name in ("-t", "--prefix")}
+    spec = {"target": last["-t"], "prefix": last["--prefix"], "user": user_args.has("--user")}
+    return [python, "-I", "-c", _PATHS_SCRIPT, json.dumps(spec)]
+
+
+def install_dirs(output: str, user_args: PipInstallArgs) -> list[Path]:
+    """Parse :func:`install_dirs_command`'s output, applying ``--root``."""
+    dirs = [Path(d) for d in dict.fromkeys(json.loads(output))]
+    roots = user_args.values("--root")
+    if roots:
+        dirs = [Path(roots[-1]) / d.relative_to(d.anchor) for d in dirs]
+    return [d.resolve() for d in dirs]
+
+
+def _pinnable(dist: PlannedDist) -> bool:
+    """Whether pip can find this file by ``name==version`` in a find-links folder."""
+    parsed = parse_dist_filename(dist.filename)
+    try:
+        return parsed is not None and (parsed.name, parsed.version) == (
+            dist.name,
+            Version(dist.version),
+        )
+    except InvalidVersion:
+        return False
+
+
+def _as_is(dist: PlannedDist, folder: Path) -> list[str]:
+    """A requirement pip installs as the user gave it (directories, VCS, odd file names)."""
+    if dist.source == "vcs":
+        info = dist.download_info.vcs_info
+        assert info is not None
+        # PEP 610 records the URL without the ``git+`` prefix; pin the checked commit.
+        url = f"{info.vcs}+{dist.url}@{info.commit_id or info.requested_revision or ''}".rstrip("@")
+        subdir = getattr(dist.download_info, "subdirectory", None)
+        # The bare URL form: older pips reject ``name @ git+file:///...``.
+        url += f"#egg={dist.name}" + (f"&subdirectory={subdir}" if subdir else "")
+        return ["-e", url] if dist.editable else [url]
+    if dist.source == "dir":
+        path = dist.local_path or dist.url
+        return ["-e", path] if dist.editable else [path]
+    return [f"{dist.name} @ {(folder / dist.filename).as_uri()}"]
+
+
+class PipInstaller:
+    """pip, run as ``<python> -m pip`` in subprocesses of the target interpreter."""
+
+    name = "pip"
+
+    def __init__(self, args: PipInstallArgs, python: str, first: WarmPip | None = None) -> None:
+        self.args = args
+        self.python = python
+        self._next = first  # a pip already importing itself, for the next resolution
+        self._pips: list[WarmPip] = [first] if first else []
+        self._phase2: WarmPip | None = None
+        self._dirs: subprocess.Popen[str] | None = None
+        self._tmp = tempfile.TemporaryDirectory(prefix="spip-plan-")
+        self._resolutions = 0
+
+    @classmethod
+    def start(cls, args: PipInstallArgs) -> PipInstaller:
+        """A pip installer whose phase-1 pip starts importing itself now (~0.2 s)."""
+        python = target_python(args, os.environ)
+        return cls(args, python, WarmPip(python, capture=True))
+
+    @property
+    def dry_run(self) -> bool:
+        return self.args.has("--dry-run")
+
+    @property
+    def no_input(self) -> bool:
+        return self.args.no_input or os.environ.get("PIP_NO_INPUT", "").strip().lower() not in (
+            _FALSE
+        )
+
+    @property
+    def net_options(self) -> Mapping[str, Sequence[str]]:
+        return self.args.network()
+
+    def typed_names(self, cwd: Path) -> list[str]:
+        return typed_names(self.args, cwd)
+
+    def resolve(self, source_allowed: Sequence[str] = ()) -> PipResolution:
+        """Phase 1: ``--dry-run --report``, installing nothing.
+
+        pip may not pick an sdist (whose build would run its code before the
+        checks), except for ``source_allowed`` projects; the user's own
+        ``--only-binary``/``--no-binary`` come after and so win.
+        """
+        pip, self._next = self._next or WarmPip(self.python, capture=True), None
+        if pip not in self._pips:
+            self._pips.append(pip)
+        self._resolutions += 1
+        report = Path(self._tmp.name) / f"report-{self._resolutions}.json"
+        args = ["install", "--dry-run", "--report", str(report), "--only-binary", ":all:"]
+        for name in source_allowed:
+            args += ["--no-binary", name]
+        args += self.args.tokens(drop={"--report", "--dry-run", "--python"})
+        return PipResolution(pip, args + self.args.requirements, report)
+
+    def resolved(self, resolution: Resolution) -> None:
+        for path in self.args.values("--report"):  # the user asked pip for its report too
+            Path(path).write_text(resolution.report or "", encoding="utf-8")
+
+    def prepare_install(self) -> None:
+        """Phase 2's pip starts importing itself, and the install-dirs probe runs."""
+        if self.dry_run:
+            return
+        self._phase2 = WarmPip(self.python)
+        self._pips.append(self._phase2)
+        command = install_dirs_command(self.python, self.args)
+        self._dirs = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+
+    def install_dirs(self) -> list[Path]:
+        if self._dirs is None:
+            return []
+        return install_dirs(self._dirs.communicate()[0], self.args)
+
+    def install(
+        self, plan: Sequence[PlannedDist], files: Mapping[str, Path | None], folder: Path
+    ) -> int:
+        """Phase 2: the verified files, then the user's own local/VCS requirements.
+
+        Archives are ``name==version --hash=sha256:...`` lines served from
+        ``folder`` under ``--require-hashes``, so pip fails rather than install
+        anything else. The user's index options stay when pip needs an index
+        (an sdist's build dependencies, or files spip could not fetch itself).
+        Local directories and VCS references are passed as the user gave them
+        (pip cannot hash those), in a second pip run without hash checking.
+        """
+        hashed, as_is = [], []
+        needs_index = False
+        # pip's report lists what was asked for first; installing in reverse puts
+        # dependencies before their dependents, as a plain install would.
+        for dist in reversed(plan):
+            if dist.fetchable and (files.get(dist.name) is None or _pinnable(dist)):
+                hashed.append(f"{dist.name}=={dist.version} --hash=sha256:{dist.sha256}")
+                needs_index |= files.get(dist.name) is None or not dist.is_wheel
+            else:
+                as_is.extend(_as_is(dist, folder))
+        assert self._phase2 is not None, "prepare_install() first"
+        status = 0
+        if hashed:
+            status = self._install_hashed(hashed, folder, needs_index)
+        else:
+            self._phase2.cancel()
+        if status == 0 and as_is:
+            args = ["install", "--no-deps", *self.args.phase2_options(keep_index=True)]
+            status = subprocess.call(pip_command(self.python, *args, *as_is))
+        return status
+
+    def _install_hashed(self, requirements: list[str], folder: Path, needs_index: bool) -> int:
+        assert self._phase2 is not None
+        req_file = Path(self._tmp.name) / "requirements.txt"
+        req_file.write_text("\n".join(requirements) + "\n", encoding="utf-8")
+        args = ["install", "--no-deps", "--require-hashes", "-r", str(req_file)]
+        if self.args.has("--isolated"):  # pip then ignores the environment
+            args += ["--find-links", str(folder)]
+        if not needs_index:
+            args.append("--no-index")
+        args += self.args.phase2_options(keep_index=needs_index)
+        self._phase2.go(args, phase2_environment(folder))
+        return self._phase2.wait()[0]
+
+    def cancel(self) -> None:
+        for pip in self._pips:
+            pip.cancel()
+        if self._dirs is not None and self._dirs.poll() is None:
+            self._dirs.kill()
+        self._tmp.cleanup()

@@ -1,0 +1,263 @@
+"""Reading a ``pip install`` command line without importing pip.
+
+spip needs to know which arguments are its own, which of pip's options take a
+value, which say where and how to install (carried into phase 2) and which only
+shaped the plan, and which requirements the user typed (screened before pip
+runs). Everything else is passed to pip untouched: pip stays the parser of
+record and reports its own usage errors.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# pip's general options that take a value (they may also stand before the command).
+GENERAL_VALUE_OPTIONS = frozenset(
+    {
+        "--python",
+        "--log",
+        "--log-file",
+        "--proxy",
+        "--retries",
+        "--timeout",
+        "--exists-action",
+        "--trusted-host",
+        "--cert",
+        "--client-cert",
+        "--cache-dir",
+        "--use-feature",
+        "--use-deprecated",
+        "--keyring-provider",
+        "--resume-retries",
+    }
+)
+# All options of ``pip install`` that take a value, long and short forms.
+_VALUE_OPTIONS = GENERAL_VALUE_OPTIONS | {
+    "--progress-bar",
+    "-r",
+    "--requirement",
+    "-c",
+    "--constraint",
+    "-e",
+    "--editable",
+    "-t",
+    "--target",
+    "--platform",
+    "--python-version",
+    "--implementation",
+    "--abi",
+    "--root",
+    "--prefix",
+    "--src",
+    "--source",
+    "--source-dir",
+    "--source-directory",
+    "--upgrade-strategy",
+    "-C",
+    "--config-settings",
+    "--global-option",
+    "--install-option",
+    "--report",
+    "--no-binary",
+    "--only-binary",
+    "-i",
+    "--index-url",
+    "--extra-index-url",
+    "-f",
+    "--find-links",
+    "--root-user-action",
+    "--group",
+    "--build-constraint",
+    "--uploaded-prior-to",
+    "--exclude-newer",
+    "--extra",
+    "--format",
+}
+_SHORT_WITH_VALUE = {"-r", "-c", "-e", "-t", "-i", "-f", "-C"}
+
+# Options that only shaped the plan: phase 2 installs pinned, verified files
+# with --no-deps, so these are not passed on (see :func:`PipInstallArgs.phase2_options`).
+_PLAN_ONLY = {
+    "-r",
+    "--requirement",
+    "-c",
+    "--constraint",
+    "-e",
+    "--editable",
+    "--upgrade-strategy",
+    "--report",
+    "--no-binary",
+    "--only-binary",
+    "-i",
+    "--index-url",
+    "--extra-index-url",
+    "-f",
+    "--find-links",
+    "--group",
+    "--build-constraint",
+    "--uploaded-prior-to",
+    "--exclude-newer",
+    "-U",
+    "--upgrade",
+    "--no-deps",
+    "--dry-run",
+    "--require-hashes",
+    "--prefer-binary",
+    "--no-index",
+}
+# Of those, the ones that still matter when pip must fetch build dependencies
+# (building a local project or an sdist in phase 2).
+INDEX_OPTIONS = {"-i", "--index-url", "--extra-index-url", "-f", "--find-links", "--no-index"}
+
+NETWORK_OPTIONS = ("proxy", "cert", "client-cert", "timeout")
+
+
+class ArgsError(Exception):
+    """The command line or a requirements file could not be read."""
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option as typed: its canonical long-or-short name, value, and original tokens."""
+
+    name: str
+    value: str | None
+    tokens: tuple[str, ...]
+
+
+@dataclass
+class PipInstallArgs:
+    options: list[Option] = field(default_factory=list)
+    requirements: list[str] = field(default_factory=list)  # positional arguments
+
+    def values(self, *names: str) -> list[str]:
+        return [o.value for o in self.options if o.name in names and o.value is not None]
+
+    def has(self, *names: str) -> bool:
+        return any(o.name in names for o in self.options)
+
+    def tokens(self, *, drop: set[str] | frozenset[str] = frozenset()) -> list[str]:
+        return [t for o in self.options if o.name not in drop for t in o.tokens]
+
+    @property
+    def all_tokens(self) -> list[str]:
+        return self.tokens() + self.requirements
+
+    def phase2_options(self, *, keep_index: bool) -> list[str]:
+        """The user's options about where and how to install (never the plan's)."""
+        drop = set(_PLAN_ONLY) | {"--python"}
+        if keep_index:
+            drop -= INDEX_OPTIONS
+        return self.tokens(drop=drop)
+
+    def network(self) -> dict[str, list[str]]:
+        return {name: self.values("--" + name) for name in NETWORK_OPTIONS}
+
+    @property
+    def no_input(self) -> bool:
+        return self.has("--no-input")
+
+
+_LONG_ALIASES = {
+    "--requirement": "-r",
+    "--constraint": "-c",
+    "--editable": "-e",
+    "--target": "-t",
+    "--index-url": "-i",
+    "--find-links": "-f",
+    "--config-settings": "-C",
+    "--upgrade": "-U",
+    "--ignore-installed": "-I",
+    "--log-file": "--log",
+}
+
+
+def _canonical(name: str) -> str:
+    return _LONG_ALIASES.get(name, name)
+
+
+def parse(args: list[str]) -> PipInstallArgs:
+    """Split ``pip install`` arguments into options and positional requirements."""
+    out = PipInstallArgs()
+    i = 0
+    while i < len(args):
+        tok = args[i]
+        if tok == "--":
+            out.requirements.extend(args[i + 1 :])
+            break
+        if tok.startswith("--"):
+            name, eq, value = tok.partition("=")
+            if eq:
+                out.options.append(Option(_canonical(name), value, (tok,)))
+            elif name in _VALUE_OPTIONS:
+                if i + 1 >= len(args):
+                    raise ArgsError(f"option {name} requires a value")
+                out.options.append(Option(_canonical(name), args[i + 1], (tok, args[i + 1])))
+                i += 1
+            else:
+                out.options.append(Option(_canonical(name), None, (tok,)))
+        elif tok.startswith("-") and len(tok) > 1:
+            short = tok[:2]
+            if short in _SHORT_WITH_VALUE:
+                if len(tok) > 2:
+                    value = tok[2:].removeprefix("=")
+                    out.options.append(Option(short, value, (tok,)))
+                elif i + 1 < len(args):
+                    out.options.append(Option(short, args[i + 1], (tok, args[i + 1])))
+                    i += 1
+                else:
+                    raise ArgsError(f"option {short} requires a value")
+            else:  # flags, possibly bundled: -qq, -vU
+                for ch in tok[1:]:
+                    out.options.append(Option(_canonical("-" + ch), None, ()))
+                out.options[-1] = Option(out.options[-1].name, None, (tok,))
+        else:
+            out.requirements.append(tok)
+        i += 1
+    return out
+
+
+def _requirement_file_lines(path: Path, seen: set[Path]) -> Iterator[str]:
+    """Requirement lines of a ``-r`` file, following nested ``-r`` files (not ``-c``)."""
+    if path in seen:
+        return
+    seen.add(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ArgsError(f"cannot read requirements file {path}: {exc}") from None
+    # Backslash continuations join lines; comments start with whitespace + '#'.
+    text = re.sub(r"\\\n", " ", text)
+    for raw in text.splitlines():
+        line = re.sub(r"(^|\s)#.*$", "", raw).strip()
+        if not line:
+            continue
+        if line.startswith(("-r", "--requirement")):
+            nested = re.sub(r"^(-r|--requirement)\s*=?\s*", "", line)
+            if "://" not in nested:
+                yield from _requirement_file_lines((path.parent / nested).resolve(), seen)
+            continue
+        if line.startswith("-"):
+            continue  # options (-c, -e, --hash on its own, -i ...) are not typed names
+        yield line.split(" --", 1)[0].split(" -", 1)[0]
+
+
+def typed_names(parsed: PipInstallArgs, cwd: Path) -> list[str]:
+    """Project names the user asked for on the command line and in ``-r`` files."""
+    from spip.core.reqnames import requirement_name  # packaging: not needed before pip starts
+
+    lines = list(parsed.requirements)
+    seen: set[Path] = set()
+    for req_file in parsed.values("-r"):
+        if "://" in req_file:
+            continue  # a remote requirements file is pip's to fetch
+        lines.extend(_requirement_file_lines((cwd / req_file).resolve(), seen))
+    names = []
+    for line in lines:
+        name = requirement_name(line)
+        if name and name not in names:
+            names.append(name)
+    return names

@@ -1,0 +1,206 @@
+"""Running pip in a subprocess of the target interpreter (pip is never imported).
+
+- :func:`target_python`: the interpreter whose environment pip would install into;
+- :func:`passthrough`: a plain pip command with the user's stdio;
+- :class:`WarmPip`: a pip started early, that waits for its arguments.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import IO
+
+from spip.installer.pip_args import PipInstallArgs
+
+
+def venv_python(venv: Path) -> Path:
+    if sys.platform == "win32":
+        return venv / "Scripts" / "python.exe"
+    return venv / "bin" / "python"
+
+
+def target_python(parsed: PipInstallArgs | None, environ: Mapping[str, str]) -> str:
+    """The interpreter ``pip`` on the user's PATH would install for.
+
+    pip's own ``--python`` wins; then the active virtual environment
+    (``VIRTUAL_ENV``), so that ``alias pip=spip`` works in any venv even when
+    spip itself lives elsewhere (pipx, a global install); else spip's own
+    interpreter.
+    """
+    explicit = parsed.values("--python") if parsed else []
+    if explicit:
+        path = Path(explicit[-1])
+        return str(venv_python(path) if path.is_dir() else path)
+    venv = environ.get("VIRTUAL_ENV")
+    if venv and venv_python(Path(venv)).exists():
+        return str(venv_python(Path(venv)))
+    return sys.executable
+
+
+def pip_command(python: str, *args: str) -> list[str]:
+    return [python, "-m", "pip", *args]
+
+
+def passthrough(python: str, args: Sequence[str]) -> int:
+    """Run pip with the user's arguments and stdio; its exit status is ours."""
+    return subprocess.call(pip_command(python, *args))
+
+
+# Why pip is started "warm" instead of as a plain ``python -m pip``: pip spends
+# about 0.3 s importing itself before it does anything, twice per install. spip
+# starts it early with this script, which does what pip's ``__main__`` does (drop
+# the current directory from sys.path, run pip's own ``main``) but first imports
+# pip's install command and then waits on stdin for its arguments; spip sends them
+# when it is ready (after the name screen for phase 1, after the gate for phase 2),
+# so pip's start-up overlaps spip's own work. The arguments come through a pipe of
+# their own, so phase 2's pip keeps the user's stdin for its questions (credentials);
+# on Windows, which cannot pass it, through stdin. pip still runs in the target
+# interpreter, in its own process. A pip that cannot be started this way exits
+# with _COLD before it reads anything, and spip runs ``python -m pip`` instead.
+# When pip's ``main`` has returned, the process ends at once (os._exit, after
+# flushing), as spip itself does: the interpreter's teardown costs ~50 ms a run.
+_COLD = 97
+# Modules pip's install command imports only once it runs (its resolver, the
+# installed-distributions backend): loaded while waiting, they are off the
+# critical path of phase 2 (~10-15 ms on a 1-dist plan).
+_MORE_MODULES = (
+    "pip._internal.resolution.resolvelib.resolver",
+    "pip._internal.metadata.importlib",
+    "pip._internal.operations.install.wheel",
+)
+_WARM_PIP = f"""
+import json, logging, os, sys
+if sys.path and sys.path[0] in ("", os.getcwd()):
+    del sys.path[0]
+try:
+    from pip._internal.cli.main import main
+    import pip._internal.commands.install
+except Exception:
+    sys.exit({_COLD})
+for module in {_MORE_MODULES!r}:  # what every install loads later, if this pip has it
+    try:
+        __import__(module)
+    except Exception:
+        pass
+orders = os.fdopen(int(sys.argv[1])) if len(sys.argv) > 1 else sys.stdin
+order = orders.readline()
+orders.close()
+if not order:
+    sys.exit(0)
+order = json.loads(order)
+os.environ.update(order["env"])
+sys.stdout.reconfigure(line_buffering=True)  # spip follows pip's progress line by line
+status = main(order["args"])
+# pip's work is done (its files closed, its temporary folders removed): leave
+# without tearing its modules down, which takes pip ~50 ms at every exit.
+logging.shutdown()
+sys.stdout.flush()
+sys.stderr.flush()
+os._exit(status if isinstance(status, int) else 1)
+"""
+
+
+class WarmPip:
+    """A pip process that imports itself now and runs ``go(args)`` later.
+
+    ``capture`` collects pip's stdout and stderr (phase 1), and streams its
+    stdout lines to :attr:`lines` as pip prints them (``None`` at the end), so
+    spip can start work on what pip reports while it still resolves;
+    otherwise pip writes to spip's own stdout and stderr (phase 2).
+    """
+
+    def __init__(self, python: str, *, capture: bool = False) -> None:
+        self.python = python
+        self._capture = capture
+        pipe = subprocess.PIPE if capture else None
+        # Phase 1 never asks anything; phase 2's pip may ask the user.
+        self._stdin = subprocess.DEVNULL if capture else None
+        if sys.platform == "win32":
+            self._proc = subprocess.Popen(
+                [python, "-c", _WARM_PIP],
+                stdin=subprocess.PIPE,
+                stdout=pipe,
+                stderr=pipe,
+                text=True,
+            )
+            self._orders, self._proc.stdin = self._proc.stdin, None
+        else:
+            read, write = os.pipe()
+            self._proc = subprocess.Popen(
+                [python, "-c", _WARM_PIP, str(read)],
+                pass_fds=(read,),
+                stdin=self._stdin,
+                stdout=pipe,
+                stderr=pipe,
+                text=True,
+            )
+            os.close(read)
+            self._orders = os.fdopen(write, "w")
+        self._order: tuple[list[str], dict[str, str]] | None = None
+        self.lines: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self._output: tuple[list[str], list[str]] = ([], [])
+        self._readers = [
+            threading.Thread(target=_drain, args=(stream, into, lines), daemon=True)
+            for stream, into, lines in (
+                (self._proc.stdout, self._output[0], self.lines),
+                (self._proc.stderr, self._output[1], None),
+            )
+            if stream is not None
+        ]
+        for reader in self._readers:
+            reader.start()
+
+    def go(self, args: Sequence[str], env: Mapping[str, str] | None = None) -> None:
+        self._order = (list(args), dict(env or {}))
+        orders, self._orders = self._orders, None
+        assert orders is not None, "go() once"
+        try:
+            orders.write(json.dumps({"args": self._order[0], "env": self._order[1]}) + "\n")
+            orders.close()
+        except OSError:
+            pass  # it could not warm up and is gone: wait() runs pip the plain way
+
+    def wait(self) -> tuple[int, str, str]:
+        """pip's exit status and (when captured) output."""
+        assert self._order is not None, "go() first"
+        status = self._proc.wait()
+        for reader in self._readers:
+            reader.join()
+        if status != _COLD:
+            return status, "".join(self._output[0]), "".join(self._output[1])
+        args, env = self._order
+        cold = subprocess.run(
+            pip_command(self.python, *args),
+            env={**os.environ, **env},
+            stdin=self._stdin,
+            capture_output=self._capture,
+            text=True,
+        )
+        return cold.returncode, cold.stdout or "", cold.stderr or ""
+
+    def cancel(self) -> None:
+        """Stop this pip unless it already finished (an unused one has done nothing yet)."""
+        if self._orders is not None:
+            with contextlib.suppress(OSError):
+                self._orders.close()
+            self._orders = None
+        if self._proc.poll() is None:
+            self._proc.kill()
+        self._proc.wait()
+
+
+def _drain(stream: IO[str], into: list[str], lines: queue.SimpleQueue[str | None] | None) -> None:
+    for line in stream:
+        into.append(line)
+        if lines is not None:
+            lines.put(line)
+    if lines is not None:
+        lines.put(None)

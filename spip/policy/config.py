@@ -1,0 +1,163 @@
+"""spip's settings: built-in defaults < user ``spip.toml`` < ``[tool.spip]`` in
+``./pyproject.toml`` < ``SPIP_*`` environment < command line."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from spip.core import toml
+
+SENSITIVITIES = ("low", "medium", "high")
+DEFAULT_PYPI_URL = "https://pypi.org"
+
+
+class ConfigError(Exception):
+    """A setting has a value spip cannot use; the message names where it came from."""
+
+
+@dataclass(frozen=True)
+class Config:
+    sensitivity: str = "low"
+    ignore_warning: bool = False
+    # ``package`` or ``package:check`` entries a team reviewed and accepts.
+    allow: tuple[str, ...] = ()
+    pypi_url: str = DEFAULT_PYPI_URL
+    cache_dir: Path = field(default_factory=lambda: default_cache_dir())
+    findings_json: Path | None = None
+    fresh_release_hours: float = 48.0
+    # Extra popular names (an internal package list) for the typosquat check.
+    hotlist_extra: tuple[str, ...] = ()
+
+    def allows(self, package: str, check: str) -> bool:
+        """True when ``allow`` accepts findings of ``check`` on ``package`` (PEP 503 names)."""
+        from packaging.utils import canonicalize_name
+
+        name = canonicalize_name(package)
+        for entry in self.allow:
+            pkg, _, chk = entry.partition(":")
+            if canonicalize_name(pkg) == name and chk.strip() in ("", check):
+                return True
+        return False
+
+
+def _platform_dir(kind: str) -> Path:
+    home = Path.home()
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA" if kind == "cache" else "APPDATA")
+        root = (
+            Path(base) if base else home / "AppData" / ("Local" if kind == "cache" else "Roaming")
+        )
+        return root / "spip" / ("Cache" if kind == "cache" else "")
+    if sys.platform == "darwin":
+        sub = "Caches" if kind == "cache" else "Application Support"
+        return home / "Library" / sub / "spip"
+    var, default = (
+        ("XDG_CACHE_HOME", ".cache") if kind == "cache" else ("XDG_CONFIG_HOME", ".config")
+    )
+    return Path(os.environ.get(var) or home / default) / "spip"
+
+
+def default_cache_dir() -> Path:
+    return _platform_dir("cache")
+
+
+def user_config_file() -> Path:
+    return _platform_dir("config") / "spip.toml"
+
+
+# key in files / SPIP_* variable suffix -> Config attribute
+_KEYS = {f.name.replace("_", "-"): f.name for f in fields(Config)}
+
+
+def _coerce(attr: str, value: Any, origin: str) -> Any:
+    """Check and convert one raw setting; ``origin`` says where it came from for errors."""
+    try:
+        if attr == "sensitivity":
+            value = str(value).strip().lower()
+            if value not in SENSITIVITIES:
+                raise ValueError(f"must be one of {', '.join(SENSITIVITIES)}")
+            return value
+        if attr == "ignore_warning":
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in ("1", "true", "yes", "on"):
+                return True
+            if text in ("0", "false", "no", "off", ""):
+                return False
+            raise ValueError("must be true or false")
+        if attr in ("allow", "hotlist_extra"):
+            items = value.replace(",", " ").split() if isinstance(value, str) else value
+            if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
+                raise ValueError("must be a list of strings")
+            return tuple(items)
+        if attr == "fresh_release_hours":
+            hours = float(value)
+            if hours < 0:
+                raise ValueError("must not be negative")
+            return hours
+        if attr in ("cache_dir", "findings_json"):
+            return Path(os.path.expanduser(str(value))) if str(value) else None
+        if attr == "pypi_url":
+            url = str(value).strip().rstrip("/")
+            if not url.startswith(("http://", "https://")):
+                raise ValueError("must be an http(s) URL")
+            return url
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{origin}: {exc}") from None
+    raise AssertionError(attr)
+
+
+def _from_table(table: Any, origin: str) -> dict[str, Any]:
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{origin}: expected a table of settings")
+    out = {}
+    for key, value in table.items():
+        attr = _KEYS.get(key)
+        if attr is None:
+            raise ConfigError(f"{origin}: unknown key {key!r} (known: {', '.join(sorted(_KEYS))})")
+        out[attr] = _coerce(attr, value, f"{origin}: {key}")
+    return out
+
+
+def _read_toml(path: Path) -> dict[str, Any] | None:
+    try:
+        with path.open("rb") as fh:
+            return toml.load(fh)
+    except FileNotFoundError:
+        return None
+    except (OSError, toml.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+
+
+def load(
+    cli: Mapping[str, Any] | None = None,
+    cwd: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Config:
+    """Merge every source of settings; later sources win."""
+    environ = os.environ if environ is None else environ
+    merged: dict[str, Any] = {}
+    user_file = user_config_file()
+    data = _read_toml(user_file)
+    if data is not None:
+        merged.update(_from_table(data, str(user_file)))
+    project = (cwd or Path.cwd()) / "pyproject.toml"
+    data = _read_toml(project)
+    if data is not None:
+        tool = data.get("tool", {})
+        if isinstance(tool, Mapping) and "spip" in tool:
+            merged.update(_from_table(tool["spip"], f"{project} [tool.spip]"))
+    for key, attr in _KEYS.items():
+        var = "SPIP_" + key.replace("-", "_").upper()
+        if environ.get(var, "") != "":
+            merged[attr] = _coerce(attr, environ[var], var)
+    for attr, value in (cli or {}).items():
+        if value is not None:
+            merged[attr] = _coerce(attr, value, "--" + attr.replace("_", "-"))
+    return replace(Config(), **merged)

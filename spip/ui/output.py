@@ -1,0 +1,64 @@
+"""What spip tells people: short blocks on stderr (stdout stays the installer's), questions."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import click
+
+from spip.policy.findings import Finding, Severity
+from spip.ui.sanitize import neutralise
+
+if TYPE_CHECKING:
+    from spip.plan.report import PlannedDist
+
+_COLOURS = {Severity.LOW: "yellow", Severity.MEDIUM: "bright_red", Severity.HIGH: "red"}
+
+
+def _colour() -> bool:
+    return sys.stderr.isatty() and not os.environ.get("NO_COLOR")
+
+
+def say(message: str, *, fg: str | None = None, bold: bool = False) -> None:
+    """One line from spip to stderr (stdout stays pip's)."""
+    text = click.style(message, fg=fg, bold=bold) if _colour() and (fg or bold) else message
+    click.echo(text, err=True)
+
+
+def show_findings(findings: Sequence[Finding], versions: dict[str, str | None]) -> None:
+    """Per package, each finding in one or two lines; metadata text neutralised."""
+    if not findings:
+        return
+    count = f"{len(findings)} finding{'s' if len(findings) != 1 else ''}"
+    say(f"spip: {count}:", bold=True)
+    by_package: dict[str, list[Finding]] = {}
+    for f in findings:
+        by_package.setdefault(f.package, []).append(f)
+    for package, found in by_package.items():
+        version = versions.get(package) or found[0].version
+        say(f"  {neutralise(package, 80)} {neutralise(version or '', 40)}".rstrip())
+        for f in sorted(found, key=lambda f: -f.severity):
+            label = (
+                click.style(f"{f.severity.name:<6}", fg=_COLOURS[f.severity], bold=True)
+                if _colour()
+                else f"{f.severity.name:<6}"
+            )
+            click.echo(f"    {label} {f.check}: {neutralise(f.message, 400)}", err=True)
+
+
+def show_plan(plan: Sequence[PlannedDist]) -> None:
+    say("spip: the plan (nothing installed, --dry-run):")
+    for dist in plan:
+        why = "requested" if dist.requested else "dependency"
+        say(f"  {neutralise(dist.name, 80)} {neutralise(dist.version, 40)} ({why}, {dist.source})")
+
+
+def confirm(question: str) -> bool:
+    """Ask a y/N question on the terminal; Ctrl-C or end of input is a No."""
+    try:
+        return click.confirm(question, default=False, err=True)
+    except click.Abort:
+        return False

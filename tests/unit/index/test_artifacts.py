@@ -1,0 +1,95 @@
+"""The planned files: fetched, verified against pip's sha256, cached by content."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+
+import httpx
+import pytest
+
+from spip.index.artifacts import Artifacts, IntegrityError
+from spip.plan.report import parse_report
+
+
+def planned(url: str, sha256: str, name: str = "pkg"):
+    doc = {
+        "version": "1",
+        "install": [
+            {
+                "download_info": {"url": url, "archive_info": {"hashes": {"sha256": sha256}}},
+                "metadata": {"name": name, "version": "1.0"},
+            }
+        ],
+    }
+    return parse_report(json.dumps(doc)).install
+
+
+async def fetch_all(plan, cache_dir, prefetch: str | None = None, filename: str | None = None):
+    async with httpx.AsyncClient() as client:
+        artifacts = Artifacts(client, cache_dir)
+        try:
+            if prefetch:
+                artifacts.prefetch(prefetch, filename)
+            artifacts.start(plan)
+            return await artifacts.wait_all(), artifacts.downloaded_bytes
+        finally:
+            artifacts.cleanup()
+
+
+def test_a_file_that_differs_from_the_plan_is_an_integrity_error(fake_index, unique_name, tmp_path):
+    wheel = fake_index.publish(unique_name("integrity"), "1.0")
+    plan = planned(fake_index.file_url(wheel.name), "0" * 64)
+    with pytest.raises(IntegrityError, match="changed since pip saw it"):
+        asyncio.run(fetch_all(plan, tmp_path))
+
+
+def test_verified_files_are_cached_by_content(fake_index, unique_name, tmp_path):
+    name = unique_name("cached")
+    wheel = fake_index.publish(name, "1.0")
+    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    plan = planned(fake_index.file_url(wheel.name), digest, name)
+    files, downloaded = asyncio.run(fetch_all(plan, tmp_path))
+    assert downloaded == wheel.stat().st_size and files[name] is not None
+    assert (tmp_path / "files" / digest[:2] / digest).read_bytes() == wheel.read_bytes()
+    files, downloaded = asyncio.run(fetch_all(plan, tmp_path))
+    assert downloaded == 0 and files[name] is not None  # a warm install downloads nothing
+
+
+def test_prefetched_file_is_used_only_for_its_own_digest(fake_index, unique_name, tmp_path):
+    name = unique_name("prefetch")
+    wheel = fake_index.publish(name, "1.0")
+    url = fake_index.file_url(wheel.name)
+    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    files, downloaded = asyncio.run(fetch_all(planned(url, digest, name), tmp_path, prefetch=url))
+    assert downloaded == wheel.stat().st_size  # fetched once, by the prefetch
+    assert files[name] is not None
+
+
+@pytest.mark.parametrize("named", [True, False])
+def test_a_file_prefetched_from_another_url_is_waited_for_by_name(
+    fake_index, unique_name, tmp_path, named
+):
+    """pip names some files without their URL; spip finds one in the index's documents."""
+    name = unique_name("named")
+    wheel = fake_index.publish(name, "1.0")
+    url = fake_index.file_url(wheel.name)
+    plan = planned(url + "?from=report", hashlib.sha256(wheel.read_bytes()).hexdigest(), name)
+    files, downloaded = asyncio.run(
+        fetch_all(plan, tmp_path, prefetch=url, filename=wheel.name if named else None)
+    )
+    assert files[name] is not None
+    # Named, the plan waits for the prefetch and takes its verified copy; not named, it
+    # cannot know that other URL is its file and downloads it a second time.
+    assert downloaded == wheel.stat().st_size * (1 if named else 2)
+
+
+def test_prefetch_of_a_known_url_downloads_nothing(fake_index, unique_name, tmp_path):
+    name = unique_name("warm")
+    wheel = fake_index.publish(name, "1.0")
+    url = fake_index.file_url(wheel.name)
+    plan = planned(url, hashlib.sha256(wheel.read_bytes()).hexdigest(), name)
+    asyncio.run(fetch_all(plan, tmp_path, prefetch=url))
+    files, downloaded = asyncio.run(fetch_all(plan, tmp_path, prefetch=url))
+    assert downloaded == 0 and files[name] is not None

@@ -1,0 +1,74 @@
+"""Reading a ``pip install`` command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from spip.installer.pip_args import ArgsError, parse, typed_names
+
+
+def test_parse_keeps_order_and_values():
+    p = parse(
+        [
+            "-qq",
+            "-rreq.txt",
+            "-e",
+            ".",
+            "--index-url=http://x",
+            "-i",
+            "http://y",
+            "--target",
+            "/t",
+            "--user",
+            "six",
+            "requests[socks]>=2",
+        ]
+    )
+    assert p.requirements == ["six", "requests[socks]>=2"]
+    assert p.values("-r") == ["req.txt"]
+    assert p.values("-i") == ["http://x", "http://y"]
+    assert p.values("-t") == ["/t"]
+    assert p.all_tokens[:2] == ["-qq", "-rreq.txt"]
+
+
+def test_phase2_options_drop_plan_shaping_and_keep_location():
+    p = parse(
+        [
+            "-U",
+            "--pre",
+            "-c",
+            "c.txt",
+            "-i",
+            "http://x",
+            "--target",
+            "/t",
+            "-v",
+            "--force-reinstall",
+            "--proxy",
+            "http://p:1",
+            "six",
+        ]
+    )
+    kept = p.phase2_options(keep_index=False)
+    assert kept == ["--pre", "--target", "/t", "-v", "--force-reinstall", "--proxy", "http://p:1"]
+    assert "-i" in p.phase2_options(keep_index=True)
+
+
+def test_option_without_value_is_an_error():
+    with pytest.raises(ArgsError):
+        parse(["six", "-r"])
+
+
+def test_typed_names_follow_nested_requirement_files(tmp_path: Path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "more.txt").write_text("flask>=2  # web\n-e ./local\n")
+    (tmp_path / "req.txt").write_text("# top\nrequests \\\n  >=2\n-r sub/more.txt\n-c c.txt\n")
+    p = parse(["-r", "req.txt", "six"])
+    assert typed_names(p, tmp_path) == ["six", "requests", "flask"]
+
+
+def test_broken_requirements_file_is_an_args_error(tmp_path: Path):
+    with pytest.raises(ArgsError, match="cannot read requirements file"):
+        typed_names(parse(["-r", "missing.txt"]), tmp_path)
