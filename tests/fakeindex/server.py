@@ -6,14 +6,24 @@ One ``FakeIndex`` serves, from one base URL:
   ``Accept`` header), with hashes, ``requires-python``, yanked flags, PEP 658/714
   metadata links and PEP 700 ``upload-time``/``size``/``versions``;
 - ``/files/<filename>`` (HTTP ranges included) and ``/files/<filename>.metadata``;
-- ``/pypi/<name>/json`` and ``/pypi/<name>/<version>/json`` shaped like PyPI's.
+- ``/pypi/<name>/json`` and ``/pypi/<name>/<version>/json`` shaped like PyPI's;
+- ``/integrity/<project>/<version>/<filename>/provenance``: PEP 740 provenance
+  objects, as PyPI's integrity API serves them (linked from the simple API);
+- an OSV look-alike (the API of https://api.osv.dev): ``POST /v1/query``,
+  ``POST /v1/querybatch`` and ``GET /v1/vulns/<id>``, over records given to
+  ``add_osv()``.
 
-Knobs let tests make it slow, strip its caching headers, refuse ranges, fail
-a project's JSON API in several ways, swap a file's bytes, or go down.
+Project pages carry PEP 792 status markers (``set_status()``) and declare
+simple API version 1.4.
+
+Knobs let tests make it slow, strip its caching headers, refuse or botch
+ranges, fail a project's JSON API (or the OSV API) in several ways, swap a
+file's bytes, or go down.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import email.parser
 import email.policy
@@ -26,7 +36,9 @@ import sys
 import tarfile
 import tempfile
 import threading
+import time
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -41,6 +53,18 @@ from tests.fakeindex.wheels import build_sdist, build_wheel
 
 FAIL_MODES = ("404", "500", "garbage", "wrong-shape", "slow", "redirect-loop")
 SLOW_SECONDS = 30.0
+# How file downloads can botch HTTP ranges (see ``FakeIndex.set_range_mode``).
+RANGE_MODES = ("refuse", "wrong-range", "truncate", "416", "drip")
+DRIP_MS = 50.0  # default pause between two bytes in "drip" mode
+DRIP_MAX_SECONDS = SLOW_SECONDS  # a dripping answer sends the rest at once after this long
+WRONG_RANGE_SHIFT = 16  # bytes by which "wrong-range" shifts the Content-Range it claims
+# PEP 792 project status markers, and where the JSON simple API puts them.
+PROJECT_STATUSES = ("active", "archived", "quarantined", "deprecated")
+STATUS_SHAPES = ("top-level", "meta")
+SIMPLE_API_VERSION = "1.4"  # PEP 700 (1.1), PEP 740 (1.3), PEP 792 (1.4)
+INTEGRITY_JSON = "application/vnd.pypi.integrity.v1+json"
+ATTESTATION_PREDICATE = "https://docs.pypi.org/attestations/publish/v1"
+OSV_SCHEMA_VERSION = "1.6.0"
 CACHE_CONTROL = "max-age=600, public"
 FILE_CACHE_CONTROL = "max-age=365000000, immutable, public"
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
@@ -80,15 +104,30 @@ class LoggedRequest:
     path: str
     headers: dict[str, str]  # lower-cased names
     status: int
+    body: bytes = b""  # the request's body (OSV queries are POSTed)
+
+    def json(self) -> Any:
+        """The request body as JSON (for POSTed OSV queries)."""
+        return json.loads(self.body)
 
 
 @dataclass
 class Response:
-    """What the HTTP handler sends: status, body, headers (it adds Content-Length)."""
+    """What the HTTP handler sends: status, body, headers (it adds Content-Length).
+
+    ``send`` (if not None) is how many bytes of ``body`` to write before closing
+    the connection, the Content-Length still saying all of it; ``drip`` is a
+    pause in seconds between bytes, until ``wake`` is set or ``drip_for``
+    seconds have passed, when the rest goes at once.
+    """
 
     status: int
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    send: int | None = None
+    drip: float = 0.0
+    drip_for: float = 0.0
+    wake: threading.Event | None = None
 
 
 @dataclass
@@ -104,6 +143,9 @@ class DistFile:
     yanked_reason: str | None
     metadata: bytes | None  # the wheel's METADATA, served as <file>.metadata (PEP 658)
     requires_python: str | None
+    project: str = ""  # normalised name
+    version: str = ""  # as the release spells it
+    provenance: dict[str, Any] | None = None  # PEP 740: the attestations' publisher
     sha256: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -289,6 +331,200 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
     return "*" in tags or etag in tags
 
 
+def osv_json(document: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        status, json_body(document), {"Content-Type": "application/json", **(headers or {})}
+    )
+
+
+def osv_error(
+    status: int, code: int, message: str, headers: dict[str, str] | None = None
+) -> Response:
+    """An error as the OSV API words it: ``{"code": <gRPC code>, "message": ...}``."""
+    return osv_json({"code": code, "message": message}, status, headers)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """``moment`` with a time zone (UTC if it had none)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def moment_of(value: datetime | timedelta | None, default: timedelta) -> datetime:
+    """A point in time: a datetime as is, a timedelta as that long ago, None as ``default`` ago."""
+    if isinstance(value, datetime):
+        return as_utc(value)
+    return datetime.now(timezone.utc) - (default if value is None else value)
+
+
+def provenance_document(dist_file: DistFile) -> dict[str, Any]:
+    """PEP 740's provenance object of a file: one bundle, its publisher and attestations.
+
+    The attestation is a placeholder shaped like PyPI's: an in-toto statement
+    naming the file and its sha256, with no real certificate or signature.
+    """
+    given = dict(dist_file.provenance or {})
+    attestations = given.pop("attestations", None)
+    publisher = {"kind": "GitHub", "environment": None, "claims": None, **given}
+    if attestations is None:
+        statement = {
+            "_type": "https://in-toto.io/Statement/v1",
+            "subject": [{"name": dist_file.filename, "digest": {"sha256": dist_file.sha256}}],
+            "predicateType": ATTESTATION_PREDICATE,
+            "predicate": None,
+        }
+        attestations = [
+            {
+                "version": 1,
+                "verification_material": {"certificate": "", "transparency_entries": []},
+                "envelope": {
+                    "statement": base64.b64encode(json.dumps(statement).encode()).decode(),
+                    "signature": "",
+                },
+            }
+        ]
+    return {
+        "version": 1,
+        "attestation_bundles": [{"publisher": publisher, "attestations": attestations}],
+    }
+
+
+def osv_time(value: datetime | str) -> str:
+    return value if isinstance(value, str) else iso_time(as_utc(value))
+
+
+def osv_record(
+    vuln_id: str,
+    package: str,
+    versions: Sequence[str] = (),
+    *,
+    introduced: str | None = None,
+    fixed: str | None = None,
+    ecosystem: str = "PyPI",
+    **fields: Any,
+) -> dict[str, Any]:
+    """A minimal OSV record for ``FakeIndex.add_osv()``: ``package`` at ``versions``.
+
+    ``introduced``/``fixed`` add an ``ECOSYSTEM`` range (``introduced`` defaults
+    to ``"0"`` when only ``fixed`` is given); ``fields`` are other top-level
+    fields (``summary``, ``aliases``, ``withdrawn``, ``modified``, ...).
+    """
+    affected: dict[str, Any] = {
+        "package": {"ecosystem": ecosystem, "name": package},
+        "versions": list(versions),
+    }
+    if introduced is not None or fixed is not None:
+        events: list[dict[str, str]] = [{"introduced": introduced or "0"}]
+        if fixed is not None:
+            events.append({"fixed": fixed})
+        affected["ranges"] = [{"type": "ECOSYSTEM", "events": events}]
+    return {"id": vuln_id, "affected": [affected], **fields}
+
+
+def normalise_osv(record: dict[str, Any]) -> dict[str, Any]:
+    """An OSV record as the OSV API serves it: ``record`` over the fields every record has."""
+    if not isinstance(record.get("id"), str) or not record["id"]:
+        raise ValueError("an OSV record needs an 'id'")
+    now = iso_time(datetime.now(timezone.utc))
+    full: dict[str, Any] = {
+        "schema_version": OSV_SCHEMA_VERSION,
+        "id": record["id"],
+        "summary": "",
+        "details": "",
+        "aliases": [],
+        "modified": now,
+        "published": record.get("modified", now),
+        "affected": [],
+        "database_specific": {},
+        **record,
+    }
+    for key in ("modified", "published", "withdrawn"):
+        if full.get(key) is not None:
+            full[key] = osv_time(full[key])
+        elif key == "withdrawn":
+            full.pop(key, None)
+    affected = []
+    for entry in full["affected"]:
+        package = dict(entry.get("package") or {})
+        if package.get("ecosystem") == "PyPI" and package.get("name") and "purl" not in package:
+            package["purl"] = f"pkg:pypi/{canonicalize_name(package['name'])}"
+        affected.append({"versions": [], "ranges": [], **entry, "package": package})
+    full["affected"] = affected
+    return full
+
+
+def parse_version(text: str) -> Version | None:
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return None
+
+
+def in_osv_range(version: Version, events: list[dict[str, str]]) -> bool:
+    """Whether ``version`` is affected by an OSV ``ECOSYSTEM`` range (the schema's algorithm)."""
+    keyed: list[tuple[Version, int, str]] = []
+    for event in events:
+        for order, kind in enumerate(("introduced", "fixed", "last_affected")):
+            if kind in event:
+                bound = Version("0") if event[kind] == "0" else parse_version(event[kind])
+                if bound is not None:
+                    keyed.append((bound, order, kind))
+    affected = False
+    for bound, _, kind in sorted(keyed):
+        if kind == "introduced":
+            affected = affected or version >= bound
+        elif version > bound or (kind == "fixed" and version == bound):
+            affected = False
+    return affected
+
+
+def osv_affects(record: dict[str, Any], ecosystem: str, name: str, version: str | None) -> bool:
+    """Whether an OSV record names the package (PyPI names compared normalised) at ``version``."""
+    wanted = canonicalize_name(name) if ecosystem == "PyPI" else name
+    parsed = None if version is None else parse_version(version)
+    for entry in record.get("affected", []):
+        package = entry.get("package") or {}
+        theirs = package.get("name", "")
+        if package.get("ecosystem") != ecosystem:
+            continue
+        if (canonicalize_name(theirs) if ecosystem == "PyPI" else theirs) != wanted:
+            continue
+        if version is None:
+            return True
+        listed = entry.get("versions") or []
+        if version in listed or (
+            parsed is not None and any(parse_version(v) == parsed for v in listed)
+        ):
+            return True
+        if parsed is not None and any(
+            r.get("type") in ("ECOSYSTEM", "SEMVER") and in_osv_range(parsed, r.get("events", []))
+            for r in entry.get("ranges") or []
+        ):
+            return True
+    return False
+
+
+def parse_osv_query(query: Any) -> tuple[str, str, str | None]:
+    """(ecosystem, name, version) of one OSV query; ValueError for what the API answers 400."""
+    if not isinstance(query, dict):
+        raise ValueError("a query must be an object")
+    package = query.get("package") or {}
+    if not isinstance(package, dict):
+        raise ValueError("'package' must be an object")
+    version = query.get("version")
+    purl = package.get("purl")
+    if purl:
+        kind, _, rest = str(purl).partition("/")
+        name, _, purl_version = rest.partition("@")
+        if kind != "pkg:pypi" or not name:
+            raise ValueError(f"unsupported purl {purl!r}")
+        if purl_version and version:
+            raise ValueError("use either version or a versioned purl, not both")
+        return "PyPI", unquote(name), purl_version or version
+    if not package.get("name") or not package.get("ecosystem"):
+        raise ValueError("a package query needs 'name' and 'ecosystem' (or 'purl')")
+    return str(package["ecosystem"]), str(package["name"]), version
+
+
 class FakeIndex:
     """A package index on 127.0.0.1 with a thread-safe, mutable catalogue.
 
@@ -296,10 +532,22 @@ class FakeIndex:
     (for ``SPIP_PYPI_URL``), ``simple_url`` the simple API (for ``--index-url``).
 
     Knobs (plain attributes, read at every request): ``delay`` seconds added to
-    every answer; ``no_ranges`` ignores ``Range``; ``no_per_release_json``
-    answers 404 to every ``/pypi/NAME/VERSION/json``; ``no_cache_headers``
-    drops ``ETag``/``Cache-Control`` (and so 304s). Also ``fail()``, ``swap()``,
-    ``down()``/``up()``; ``reset()`` undoes all of them.
+    every answer; ``no_ranges`` ignores ``Range`` (the same as ``range_mode =
+    "refuse"``); ``range_mode`` botches ranges of every file (one of
+    ``RANGE_MODES``, see ``set_range_mode()``), ``drip_ms``/``drip_max_seconds``
+    pace its ``"drip"``; ``no_per_release_json`` answers 404 to every
+    ``/pypi/NAME/VERSION/json`` while ``/pypi/NAME/json`` works (like a frozen
+    mirror); ``no_cache_headers`` drops ``ETag``/``Cache-Control`` (and so
+    304s); ``project_status_shape`` is where the JSON simple API puts PEP 792
+    markers (``"top-level"``, PEP 792's and PyPI's ``"project-status":
+    {"status", "reason"}``, or ``"meta"``: ``meta["project-status"]`` and
+    ``meta["project-status-reason"]``, as the PyPA spec's example has it);
+    ``osv_query_withdrawn`` lets OSV queries return withdrawn records (the
+    real API leaves them out). Also ``fail()``, ``fail_osv()``, ``swap()``,
+    ``set_range_mode()``, ``down()``/``up()``; ``reset()`` undoes all of them.
+
+    The catalogue (``add()``/``publish()``, ``reupload()``/``republish()``,
+    ``set_status()``, ``add_osv()``) stays until the index stops.
     """
 
     def __init__(self, workdir: Path | None = None, host: str = "127.0.0.1", port: int = 0):
@@ -313,11 +561,20 @@ class FakeIndex:
         # Files refused (401) to clients whose User-Agent starts with this: an index
         # whose credentials only pip holds (e.g. in a keyring).
         self.refuse_agent: str | None = None
+        self.range_mode: str | None = None
+        self.drip_ms = DRIP_MS
+        self.drip_max_seconds = DRIP_MAX_SECONDS
+        self.project_status_shape = "top-level"
+        self.osv_query_withdrawn = False
         self._lock = threading.RLock()
         self._projects: dict[str, dict[str, Release]] = {}
         self._files: dict[str, DistFile] = {}
         self._failures: dict[str, str] = {}
         self._swaps: dict[str, Swap] = {}
+        self._range_modes: dict[str, str] = {}
+        self._statuses: dict[str, tuple[str, str | None]] = {}
+        self._osv: dict[str, dict[str, Any]] = {}
+        self._osv_failure: str | None = None
         self._log: list[LoggedRequest] = []
         self._serial = 0
         self._wake = threading.Event()
@@ -380,14 +637,22 @@ class FakeIndex:
     def reset(self) -> None:
         """Normal service again: knobs off, no failures or swaps, up, log cleared.
 
-        The catalogue stays. Requests sleeping in ``"slow"`` mode wake up.
+        The catalogue stays (project statuses and OSV records included).
+        Requests sleeping in ``"slow"`` mode wake up; dripping answers send the
+        rest at once.
         """
         self.delay = 0.0
         self.no_ranges = self.no_per_release_json = self.no_cache_headers = False
         self.refuse_agent = None
+        self.range_mode = None
+        self.drip_ms, self.drip_max_seconds = DRIP_MS, DRIP_MAX_SECONDS
+        self.project_status_shape = "top-level"
+        self.osv_query_withdrawn = False
         with self._lock:
             self._failures.clear()
             self._swaps.clear()
+            self._range_modes.clear()
+            self._osv_failure = None
             self._log.clear()
             self._wake.set()
             self._wake = threading.Event()
@@ -403,42 +668,55 @@ class FakeIndex:
         """The simple API's URL (``--index-url``/``PIP_INDEX_URL``)."""
         return f"{self.url}/simple/"
 
+    @property
+    def osv_url(self) -> str:
+        """Base URL of the OSV look-alike (``https://api.osv.dev`` for real): ``/v1/...``."""
+        return self.url
+
     # -- catalogue ----------------------------------------------------------
 
     def add(
         self,
         path: Path,
         *,
-        upload_time: datetime | None = None,
+        upload_time: datetime | timedelta | None = None,
         yanked: bool | str = False,
         vulnerabilities: list[dict[str, Any]] | None = None,
         info: dict[str, Any] | None = None,
+        provenance: dict[str, Any] | None = None,
     ) -> None:
         """Serve a wheel or sdist; project and version come from its file name.
 
-        ``upload_time`` defaults to 30 days ago; ``yanked`` may be a reason;
-        ``vulnerabilities`` are PyPI advisory records (``id``, ``aliases``,
-        ``fixed_in``, ``details``, ``summary``); ``info`` overrides JSON API
-        ``info`` fields of the release.
+        ``upload_time`` is a datetime (UTC if naive) or a timedelta (that long
+        ago), 30 days ago by default; it is the file's PEP 691/700
+        ``upload-time`` and JSON API ``upload_time``/``upload_time_iso_8601``.
+        ``yanked`` may be a reason; ``vulnerabilities`` are PyPI advisory
+        records (``id``, ``aliases``, ``fixed_in``, ``details``, ``summary``);
+        ``info`` overrides JSON API ``info`` fields of the release.
+        ``provenance`` (PEP 740) is the publisher of the file's attestations,
+        e.g. ``{"kind": "GitHub", "repository": "owner/repo", "workflow":
+        "release.yml", "environment": "pypi"}``; an ``"attestations"`` key, if
+        any, replaces the placeholder attestation.
         """
         name, version, packagetype, python_version = parse_filename(path.name)
         wheel_metadata, pkg_info = read_core_metadata(path)
         computed = info_from_metadata((wheel_metadata or pkg_info or b"").decode())
         computed["name"] = computed["name"] or name
         computed["version"] = computed["version"] or version
-        moment = upload_time or datetime.now(timezone.utc) - timedelta(days=30)
+        project = canonicalize_name(name)
         dist_file = DistFile(
             filename=path.name,
             data=path.read_bytes(),
             packagetype=packagetype,
             python_version=python_version,
-            upload_time=moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc),
+            upload_time=moment_of(upload_time, timedelta(days=30)),
             yanked=bool(yanked),
             yanked_reason=yanked if isinstance(yanked, str) and yanked else None,
             metadata=wheel_metadata,
             requires_python=computed["requires_python"],
+            project=project,
+            provenance=dict(provenance) if provenance is not None else None,
         )
-        project = canonicalize_name(name)
         with self._lock:
             if path.name in self._files:
                 raise ValueError(
@@ -450,6 +728,7 @@ class FakeIndex:
                 canonicalize_version(version),
                 Release(version=computed["version"], info=computed),
             )
+            dist_file.version = release.version
             release.files.append(dist_file)
             release.info.update(info or {})
             release.vulnerabilities.extend(vulnerability(v) for v in vulnerabilities or ())
@@ -468,6 +747,130 @@ class FakeIndex:
         path = builder(self.workdir / canonicalize_name(name), name, version, **build)
         self.add(path, **add)
         return path
+
+    def reupload(
+        self,
+        path: Path,
+        *,
+        upload_time: datetime | timedelta | None = None,
+        provenance: dict[str, Any] | None = None,
+    ) -> None:
+        """Replace the bytes of the file named ``path.name`` with ``path``'s: a re-upload.
+
+        Unlike ``swap()``, the index then tells the truth about the new file:
+        its hashes, size, ``.metadata`` and upload time (``upload_time`` as in
+        ``add()``, now by default) change everywhere; its release, yanked state
+        and JSON API ``info`` stay. ``provenance`` replaces the old one if given.
+        """
+        with self._lock:
+            if path.name not in self._files:
+                raise KeyError(path.name)
+        wheel_metadata, pkg_info = read_core_metadata(path)
+        computed = info_from_metadata((wheel_metadata or pkg_info or b"").decode())
+        with self._lock:
+            dist_file = self._files[path.name]
+            dist_file.data = path.read_bytes()
+            dist_file.sha256 = sha256_hex(dist_file.data)
+            dist_file.metadata = wheel_metadata
+            dist_file.requires_python = computed["requires_python"]
+            dist_file.upload_time = moment_of(upload_time, timedelta(0))
+            if provenance is not None:
+                dist_file.provenance = dict(provenance)
+            self._serial += 1
+
+    def republish(self, name: str, version: str, *, sdist: bool = False, **options: Any) -> Path:
+        """Build a file again (with other ``options``, e.g. ``files=``) and ``reupload()`` it.
+
+        Takes the builder's options and ``reupload()``'s (``upload_time``,
+        ``provenance``); the new file is built in a folder of its own, so the
+        path ``publish()`` returned keeps the old bytes.
+        """
+        build = {k: v for k, v in options.items() if k in BUILD_OPTIONS}
+        again = {k: v for k, v in options.items() if k not in BUILD_OPTIONS}
+        builder = build_sdist if sdist else build_wheel
+        folder = Path(tempfile.mkdtemp(prefix="reupload-", dir=self.workdir))
+        path = builder(folder, name, version, **build)
+        self.reupload(path, **again)
+        return path
+
+    def set_status(self, project: str, status: str, reason: str | None = None) -> None:
+        """Give ``project`` a PEP 792 status marker (``PROJECT_STATUSES``), with a reason or not.
+
+        Its simple pages then carry it (JSON: by ``project_status_shape``; HTML:
+        ``pypi:project-status``/``pypi:project-status-reason`` meta tags). A
+        ``"quarantined"`` project, as on PyPI, lists no files (its versions
+        stay), and its files, ``.metadata`` and JSON API answer 404.
+        ``"active"`` without a reason is the default.
+        """
+        if status not in PROJECT_STATUSES:
+            raise ValueError(f"unknown project status {status!r}; one of {PROJECT_STATUSES}")
+        with self._lock:
+            self._statuses[canonicalize_name(project)] = (status, reason)
+            self._serial += 1
+
+    def provenance_url(self, filename: str) -> str | None:
+        """The PEP 740 provenance URL of a file on the index (None if it has no provenance)."""
+        with self._lock:
+            dist_file = self._files[filename]
+            return self._provenance_url(dist_file)
+
+    def _provenance_url(self, dist_file: DistFile) -> str | None:
+        if dist_file.provenance is None:
+            return None
+        version, filename = quote(dist_file.version), quote(dist_file.filename)
+        return f"{self.url}/integrity/{dist_file.project}/{version}/{filename}/provenance"
+
+    def add_osv(self, record: dict[str, Any]) -> dict[str, Any]:
+        """Serve an OSV record (``osv_record()`` builds small ones); returns it as served.
+
+        ``id`` is required (``PYSEC-``, ``GHSA-``, ``MAL-``, ...); ``modified``,
+        ``published`` and ``withdrawn`` may be datetimes; missing fields get
+        the defaults every OSV record has. A record with the same ``id``
+        replaces the old one. Withdrawn records are left out of query answers
+        (as on osv.dev) but ``GET /v1/vulns/<id>`` serves them.
+        """
+        full = normalise_osv(record)
+        with self._lock:
+            self._osv[full["id"]] = full
+        return full
+
+    def fail_osv(self, mode: str | None) -> None:
+        """Make every OSV endpoint misbehave, in one of ``FAIL_MODES`` (None: behave again)."""
+        if mode is not None and mode not in FAIL_MODES:
+            raise ValueError(f"unknown failure mode {mode!r}; one of {FAIL_MODES}")
+        with self._lock:
+            self._osv_failure = mode
+
+    def set_range_mode(self, mode: str | None, filename: str | None = None) -> None:
+        """Botch range requests for one file (or every file when ``filename`` is None).
+
+        Modes (``RANGE_MODES``); a file's own mode wins over the global one:
+
+        - ``"refuse"``: ignore ``Range``, answer 200 with the whole file;
+        - ``"wrong-range"``: 206 with the bytes asked for, but a Content-Range
+          claiming them at an offset shifted by ``WRONG_RANGE_SHIFT`` bytes (down
+          when there is room, else up);
+        - ``"truncate"``: 206 with the right headers, but only half the bytes
+          are sent before the connection closes;
+        - ``"416"``: 416 to every request with a ``Range`` header;
+        - ``"drip"``: every answer (whole or ranged) sends one byte per
+          ``drip_ms`` milliseconds; after ``drip_max_seconds`` or at
+          ``reset()``/``stop()``, the rest goes at once.
+
+        In every mode but ``"drip"``, downloads without ``Range`` are answered
+        at once and whole, so pip still installs. None: ranges work again.
+        """
+        if mode is not None and mode not in RANGE_MODES:
+            raise ValueError(f"unknown range mode {mode!r}; one of {RANGE_MODES}")
+        with self._lock:
+            if filename is None:
+                self.range_mode = mode
+            elif filename not in self._files:
+                raise KeyError(filename)
+            elif mode is None:
+                self._range_modes.pop(filename, None)
+            else:
+                self._range_modes[filename] = mode
 
     # -- knobs ----------------------------------------------------------------
 
@@ -509,14 +912,20 @@ class FakeIndex:
 
     # -- serving ----------------------------------------------------------------
 
-    def handle(self, method: str, target: str, headers: dict[str, str]) -> Response:
+    def handle(
+        self, method: str, target: str, headers: dict[str, str], body: bytes = b""
+    ) -> Response:
         """Answer one request (called by the HTTP handler threads)."""
         wake = self._wake
         if self.delay:
             wake.wait(self.delay)
         path = unquote(urlsplit(target).path)
         parts = path.strip("/").split("/")
-        if parts[0] == "simple":
+        if parts[0] == "v1":
+            response = self._osv_api(method, target, parts[1:], body, wake)
+        elif method == "POST":
+            response = Response(405, b"Method Not Allowed", {"Allow": "GET, HEAD"})
+        elif parts[0] == "simple":
             response = self._simple(path, parts[1:], headers)
         elif parts[0] == "files" and len(parts) == 2:
             agent = headers.get("user-agent", "")
@@ -526,6 +935,8 @@ class FakeIndex:
                 response = self._file(method, parts[1], headers)
         elif parts[0] == "pypi" and len(parts) in (3, 4) and parts[-1] == "json":
             response = self._json_api(target, parts[1], parts[2:-1], wake)
+        elif parts[0] == "integrity" and len(parts) == 5 and parts[4] == "provenance":
+            response = self._integrity(parts[1], parts[2], parts[3])
         else:
             response = Response(404, b"Not Found")
         if response.headers.get("ETag") and etag_matches(
@@ -534,9 +945,11 @@ class FakeIndex:
             response = Response(304, headers=response.headers)
         return response
 
-    def log(self, method: str, target: str, headers: dict[str, str], status: int) -> None:
+    def log(
+        self, method: str, target: str, headers: dict[str, str], status: int, body: bytes = b""
+    ) -> None:
         with self._lock:
-            self._log.append(LoggedRequest(method, target, headers, status))
+            self._log.append(LoggedRequest(method, target, headers, status, body))
 
     def track(self, connection: socket.socket, open_: bool) -> None:
         with self._lock:
@@ -574,31 +987,50 @@ class FakeIndex:
     def _render_root(self, media_type: str) -> bytes:
         names = sorted(self._projects)
         if media_type == SIMPLE_JSON:
-            meta = {"api-version": "1.1", "_last-serial": self._serial}
+            meta = {"api-version": SIMPLE_API_VERSION, "_last-serial": self._serial}
             return json_body({"meta": meta, "projects": [{"name": n} for n in names]})
         links = "".join(f'<a href="/simple/{n}/">{n}</a>\n' for n in names)
         return self._html_page("Simple index", links)
 
     def _render_project(self, project: str, media_type: str) -> bytes:
         releases = sorted(self._projects[project].values(), key=lambda r: version_key(r.version))
-        files = [f for release in releases for f in release.files]
+        status, reason = self._statuses.get(project, ("active", None))
+        files = [] if status == "quarantined" else [f for r in releases for f in r.files]
         if media_type == SIMPLE_JSON:
-            return json_body(
+            meta: dict[str, Any] = {"api-version": SIMPLE_API_VERSION, "_last-serial": self._serial}
+            document: dict[str, Any] = {"meta": meta}
+            if self.project_status_shape == "meta":
+                meta["project-status"] = status
+                if reason is not None:
+                    meta["project-status-reason"] = reason
+            else:
+                marker = {"status": status}
+                if reason is not None:
+                    marker["reason"] = reason
+                document["project-status"] = marker
+            document.update(
                 {
-                    "meta": {"api-version": "1.1", "_last-serial": self._serial},
                     "name": project,
                     "versions": [r.version for r in releases],
                     "files": [self._simple_file_json(f) for f in files],
                 }
             )
+            return json_body(document)
         links = "".join(self._simple_file_anchor(f) for f in files)
-        return self._html_page(f"Links for {project}", links)
+        tags = {"pypi:project-status": status}
+        if reason is not None:
+            tags["pypi:project-status-reason"] = reason
+        return self._html_page(f"Links for {project}", links, tags)
 
     @staticmethod
-    def _html_page(title: str, links: str) -> bytes:
+    def _html_page(title: str, links: str, meta: dict[str, str] | None = None) -> bytes:
+        tags = {"pypi:repository-version": SIMPLE_API_VERSION, **(meta or {})}
+        head = "".join(
+            f'<meta name="{html.escape(name)}" content="{html.escape(content)}">\n'
+            for name, content in tags.items()
+        )
         return (
-            "<!DOCTYPE html>\n<html>\n<head>\n"
-            '<meta name="pypi:repository-version" content="1.1">\n'
+            f"<!DOCTYPE html>\n<html>\n<head>\n{head}"
             f"<title>{html.escape(title)}</title>\n</head>\n<body>\n"
             f"<h1>{html.escape(title)}</h1>\n{links}</body>\n</html>\n"
         ).encode()
@@ -616,7 +1048,7 @@ class FakeIndex:
             "yanked": dist_file.yanked_reason or dist_file.yanked,
             "core-metadata": core,
             "data-dist-info-metadata": core,  # PyPI's spelling: pip < 23.1 cannot read a dict here
-            "provenance": None,
+            "provenance": self._provenance_url(dist_file),
             "size": len(dist_file.data),
             "upload-time": iso_time(dist_file.upload_time),
         }
@@ -631,18 +1063,26 @@ class FakeIndex:
             digest = sha256_hex(dist_file.metadata)
             attributes += f' data-dist-info-metadata="sha256={digest}"'
             attributes += f' data-core-metadata="sha256={digest}"'
+        provenance = self._provenance_url(dist_file)
+        if provenance:
+            attributes += f' data-provenance="{html.escape(provenance)}"'
         href = f"{self.file_url(dist_file.filename)}#sha256={dist_file.sha256}"
         text = html.escape(dist_file.filename)
         return f'<a href="{html.escape(href)}"{attributes}>{text}</a><br />\n'
 
+    def _quarantined(self, project: str) -> bool:
+        return self._statuses.get(project, ("active", None))[0] == "quarantined"
+
     def _file(self, method: str, filename: str, headers: dict[str, str]) -> Response:
         with self._lock:
             if filename.endswith(".metadata") and filename[: -len(".metadata")] in self._files:
-                metadata = self._files[filename[: -len(".metadata")]].metadata
-                if metadata is None:
+                dist_file = self._files[filename[: -len(".metadata")]]
+                if dist_file.metadata is None or self._quarantined(dist_file.project):
                     return Response(404, b"Not Found")
-                return Response(200, metadata, {"Content-Type": "application/octet-stream"})
-            if filename not in self._files:
+                return Response(
+                    200, dist_file.metadata, {"Content-Type": "application/octet-stream"}
+                )
+            if filename not in self._files or self._quarantined(self._files[filename].project):
                 return Response(404, b"Not Found")
             data = self._files[filename].data
             swap = self._swaps.get(filename)
@@ -650,23 +1090,40 @@ class FakeIndex:
                 swap.downloads += 1
                 if swap.downloads > swap.after:
                     data = swap.data
-        return self._ranged(data, headers.get("range"))
+            mode = self._range_modes.get(filename) or self.range_mode
+        if mode is None and self.no_ranges:
+            mode = "refuse"
+        response = self._ranged(data, headers.get("range"), mode)
+        if mode == "drip":
+            response.drip, response.drip_for = self.drip_ms / 1000, self.drip_max_seconds
+            response.wake = self._wake
+        return response
 
-    def _ranged(self, data: bytes, range_header: str | None) -> Response:
+    def _ranged(self, data: bytes, range_header: str | None, mode: str | None = None) -> Response:
         headers = {"Content-Type": "application/octet-stream", "Accept-Ranges": "bytes"}
         if not self.no_cache_headers:
             headers["ETag"] = f'"{sha256_hex(data)}"'
             headers["Cache-Control"] = FILE_CACHE_CONTROL
-        if self.no_ranges:
+        unsatisfiable = {**headers, "Content-Range": f"bytes */{len(data)}"}
+        if mode == "416" and range_header:
+            return Response(416, b"", unsatisfiable)
+        if mode == "refuse":
             return Response(200, data, headers)
         byte_range = parse_range(range_header, len(data))
         if byte_range is None:
             return Response(200, data, headers)
-        if byte_range is False:
-            return Response(416, b"", {**headers, "Content-Range": f"bytes */{len(data)}"})
+        if not isinstance(byte_range, tuple):  # False: unsatisfiable
+            return Response(416, b"", unsatisfiable)
         first, last = byte_range
+        body = data[first : last + 1]
+        if mode == "wrong-range":  # the right bytes, claimed to be elsewhere in the file
+            shift = -WRONG_RANGE_SHIFT if first >= WRONG_RANGE_SHIFT else WRONG_RANGE_SHIFT
+            first, last = first + shift, last + shift
         content_range = f"bytes {first}-{last}/{len(data)}"
-        return Response(206, data[first : last + 1], {**headers, "Content-Range": content_range})
+        response = Response(206, body, {**headers, "Content-Range": content_range})
+        if mode == "truncate":
+            response.send = len(body) // 2
+        return response
 
     def _json_api(
         self, target: str, name: str, version: list[str], wake: threading.Event
@@ -681,6 +1138,8 @@ class FakeIndex:
         if version and self.no_per_release_json:
             return self._json_not_found()
         with self._lock:
+            if self._quarantined(project):
+                return self._json_not_found()
             document = self._json_document(project, version[0] if version else None)
         if document is None:
             return self._json_not_found()
@@ -689,6 +1148,88 @@ class FakeIndex:
     @staticmethod
     def _json_not_found() -> Response:
         return Response(404, b'{"message": "Not Found"}', {"Content-Type": "application/json"})
+
+    def _integrity(self, project: str, version: str, filename: str) -> Response:
+        """PyPI's integrity API: the PEP 740 provenance object of one file."""
+        with self._lock:
+            dist_file = self._files.get(filename)
+            if (
+                dist_file is None
+                or dist_file.provenance is None
+                or canonicalize_name(project) != dist_file.project
+                or canonicalize_version(version) != canonicalize_version(dist_file.version)
+                or self._quarantined(dist_file.project)
+            ):
+                return self._json_not_found()
+            document = provenance_document(dist_file)
+        return self._cacheable(json_body(document), INTEGRITY_JSON)
+
+    # -- the OSV look-alike -------------------------------------------------
+
+    def _osv_api(
+        self, method: str, target: str, parts: list[str], body: bytes, wake: threading.Event
+    ) -> Response:
+        with self._lock:
+            failure = self._osv_failure
+        if failure == "slow":
+            wake.wait(SLOW_SECONDS)
+        elif failure == "404":
+            return osv_error(404, 5, "Not Found")
+        elif failure == "500":
+            return Response(500, b"Internal Server Error", {"Content-Type": "text/plain"})
+        elif failure == "redirect-loop":
+            return Response(302, headers={"Location": target})
+        elif failure == "wrong-shape":
+            return Response(200, b'["not", "an", "answer"]', {"Content-Type": "application/json"})
+        response = self._osv_answer(method, parts, body)
+        if failure == "garbage":
+            return Response(200, response.body[: len(response.body) // 2], response.headers)
+        return response
+
+    def _osv_answer(self, method: str, parts: list[str], body: bytes) -> Response:
+        if parts in (["query"], ["querybatch"]):
+            if method != "POST":
+                return osv_error(405, 12, "Method Not Allowed", {"Allow": "POST"})
+            try:
+                request = json.loads(body or b"{}")
+            except ValueError:
+                return osv_error(400, 3, "Invalid JSON body")
+            try:
+                if parts == ["query"]:
+                    vulns = self._osv_matches(*parse_osv_query(request))
+                    return osv_json({"vulns": vulns} if vulns else {})
+                queries = request.get("queries") if isinstance(request, dict) else None
+                if not isinstance(queries, list) or len(queries) > 1000:
+                    raise ValueError("'queries' must be a list of at most 1000 queries")
+                results = []
+                for query in queries:
+                    found = self._osv_matches(*parse_osv_query(query))
+                    short = [{"id": v["id"], "modified": v["modified"]} for v in found]
+                    results.append({"vulns": short} if short else {})
+                return osv_json({"results": results})
+            except ValueError as error:
+                return osv_error(400, 3, str(error))
+        if len(parts) == 2 and parts[0] == "vulns" and method in ("GET", "HEAD"):
+            with self._lock:
+                record = self._osv.get(parts[1])
+            if record is None:
+                return osv_error(404, 5, "Bug not found.")
+            response = osv_json(record)
+            if not self.no_cache_headers:
+                response.headers["ETag"] = f'"{sha256_hex(response.body)[:32]}"'
+                response.headers["Cache-Control"] = "max-age=300, public"
+            return response
+        return osv_error(404, 5, "Not Found")
+
+    def _osv_matches(self, ecosystem: str, name: str, version: str | None) -> list[dict[str, Any]]:
+        with self._lock:
+            records = sorted(self._osv.values(), key=lambda r: r["id"])
+        return [
+            record
+            for record in records
+            if (self.osv_query_withdrawn or not record.get("withdrawn"))
+            and osv_affects(record, ecosystem, name, version or None)
+        ]
 
     def _failure(self, mode: str, target: str, project: str, version: list[str]) -> Response:
         if mode == "404":
@@ -816,11 +1357,16 @@ class _Handler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:
         self._answer(head=True)
 
+    def do_POST(self) -> None:
+        self._answer(head=False)
+
     def _answer(self, head: bool) -> None:
         index = self.server.index
         headers = {name.lower(): value for name, value in self.headers.items()}
-        response = index.handle(self.command, self.path, headers)
-        index.log(self.command, self.path, headers, response.status)
+        length = int(headers.get("content-length") or 0)
+        body = self.rfile.read(length) if length > 0 else b""
+        response = index.handle(self.command, self.path, headers, body)
+        index.log(self.command, self.path, headers, response.status, body)
         self.send_response(response.status)
         for name, value in response.headers.items():
             self.send_header(name, value)
@@ -828,4 +1374,22 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(response.body)))
         self.end_headers()
         if not head and response.status != 304:
-            self.wfile.write(response.body)
+            self._write(response)
+
+    def _write(self, response: Response) -> None:
+        """Send the body: whole, cut short (then close), or a byte at a time for a while."""
+        body = response.body if response.send is None else response.body[: response.send]
+        sent = 0
+        if response.drip > 0:
+            wake = response.wake or threading.Event()
+            deadline = time.monotonic() + response.drip_for
+            while sent < len(body) and not wake.is_set():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self.wfile.write(body[sent : sent + 1])
+                sent += 1
+                wake.wait(min(response.drip, left))
+        self.wfile.write(body[sent:])
+        if response.send is not None:
+            self.close_connection = True
