@@ -2,7 +2,7 @@
 PYTHON ?= python3
 PYTEST_WORKERS ?= auto
 
-.PHONY: install test test-live bench bench-live lint format hotlist eval-typosquat
+.PHONY: install test test-live bench bench-live lint format hotlist eval-typosquat eval-ci
 
 install:
 	$(PYTHON) -m pip install -e '.[dev]'
@@ -37,3 +37,10 @@ hotlist:
 
 eval-typosquat:
 	$(PYTHON) hotlist/eval_typosquat.py
+
+# Opt-in, real index (never part of `make test`): dry-run 500 legitimate projects with
+# stdin closed; refusal rate per sensitivity and every MEDIUM/HIGH finding.
+# e.g. make eval-ci EVAL_ARGS="--limit 15" or EVAL_ARGS="--simulate-fresh 6"
+EVAL_ARGS ?=
+eval-ci:
+	$(PYTHON) -m evaluations.eval_ci $(EVAL_ARGS)

@@ -1,0 +1,1 @@
+"""Evaluations of spip on real data (``make eval-ci``)."""
