@@ -20,7 +20,7 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from benchmarks import bench
+from benchmarks import bench, cases, report, runner
 from tests.fakeindex import FakeIndex, build_wheel
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,11 +29,11 @@ SMOKE = os.environ.get("SPIP_BENCH_SMOKE", "1") != "0"
 
 @pytest.mark.parametrize("size", [1, 15, 60, 100])
 def test_plan_is_a_tree_whose_root_needs_every_project(size: int) -> None:
-    projects = bench.make_tree(size)
+    projects = cases.make_tree(size)
     names = [p.name for p in projects]
-    assert names == bench.plan_names(size)
+    assert names == cases.plan_names(size)
     assert len(set(names)) == size
-    assert bench.closure(projects, names[0]) == set(names)
+    assert cases.closure(projects, names[0]) == set(names)
     position = {name: i for i, name in enumerate(names)}
     for i, project in enumerate(projects):
         parsed = [Requirement(r) for r in project.requires]
@@ -46,19 +46,19 @@ def test_plan_is_a_tree_whose_root_needs_every_project(size: int) -> None:
 
 
 def test_plan_is_deterministic() -> None:
-    assert bench.make_tree(60) == bench.make_tree(60)
-    first = bench.make_tree(15)[3]
-    assert bench.wheel_contents(first, "1.1.0") == bench.wheel_contents(first, "1.1.0")
+    assert cases.make_tree(60) == cases.make_tree(60)
+    first = cases.make_tree(15)[3]
+    assert cases.wheel_contents(first, "1.1.0") == cases.wheel_contents(first, "1.1.0")
 
 
 def test_generated_wheels_carry_the_tree(tmp_path: Path) -> None:
-    project = next(p for p in bench.make_tree(15) if p.deps)
+    project = next(p for p in cases.make_tree(15) if p.deps)
     path = build_wheel(
         tmp_path,
         project.name,
         "1.1.0",
         requires=list(project.requires),
-        files=bench.wheel_contents(project, "1.1.0"),
+        files=cases.wheel_contents(project, "1.1.0"),
     )
     with zipfile.ZipFile(path) as archive:
         assert archive.testzip() is None
@@ -70,10 +70,10 @@ def test_generated_wheels_carry_the_tree(tmp_path: Path) -> None:
 
 
 def test_published_plan_is_served_like_pypi() -> None:
-    projects = bench.make_tree(15)
+    projects = cases.make_tree(15)
     index = FakeIndex()  # the catalogue works without listening
     try:
-        bench.publish(index, projects)
+        cases.publish(index, projects)
         root = projects[0].name
         response = index.handle("GET", f"/pypi/{root}/json", {})
         assert response.status == 200
@@ -86,16 +86,16 @@ def test_published_plan_is_served_like_pypi() -> None:
 
 
 def test_targets_follow_the_issue() -> None:
-    assert bench.ratio_target(1, "warm") == bench.ratio_target(1, "cold") == 1.40
-    assert bench.ratio_target(15, "warm") == bench.ratio_target(15, "cold") == 1.10
-    assert bench.ratio_target(60, "warm") == 1.05
-    assert bench.ratio_target(60, "cold") == 1.00
+    assert report.ratio_target(1, "warm") == report.ratio_target(1, "cold") == 1.40
+    assert report.ratio_target(15, "warm") == report.ratio_target(15, "cold") == 1.10
+    assert report.ratio_target(60, "warm") == 1.05
+    assert report.ratio_target(60, "cold") == 1.00
 
 
 def test_report_says_pass_and_fail() -> None:
-    def sample(tool: str, seconds: float) -> bench.Sample:
+    def sample(tool: str, seconds: float) -> runner.Sample:
         timings = {"phase1": 0.4, "checks": 0.05, "phase2": 0.3, "total": seconds - 0.1}
-        return bench.Sample(
+        return runner.Sample(
             tool,
             seconds,
             50_000,
@@ -104,7 +104,7 @@ def test_report_says_pass_and_fail() -> None:
             plan_size=15,
         )
 
-    good = bench.CaseResult(
+    good = runner.CaseResult(
         "15-dist",
         "warm",
         ["x"],
@@ -113,11 +113,11 @@ def test_report_says_pass_and_fail() -> None:
         [sample("spip", 1.05)] * 3,
         {"start_to_phase1": 0.1, "maxrss_kb": 60_000},
     )
-    bad = bench.CaseResult(
+    bad = runner.CaseResult(
         "60-dist", "cold", ["y"], 60, [sample("pip", 1.0)] * 3, [sample("spip", 1.2)] * 3, {}
     )
-    setting = bench.Setting(False, dict(os.environ), "a test")
-    text = bench.report("python -m benchmarks.bench", setting, [good, bad], None, None, 3)
+    setting = runner.Setting(False, dict(os.environ), "a test")
+    text = report.report("python -m benchmarks.bench", setting, [good, bad], None, None, 3)
     rows: dict[str, str] = {}
     for line in text.splitlines():  # the first table: the ratios
         if line.startswith(("| 15-dist", "| 60-dist")):
@@ -140,7 +140,7 @@ def test_options() -> None:
     )
     args = bench.parse_args([])
     assert (args.pairs, args.cases, args.checks_plan) == (5, [1, 15, 60], 1)
-    assert bench.parse_args(["--live"]).cases == list(bench.LIVE_CASES)
+    assert bench.parse_args(["--live"]).cases == list(cases.LIVE_CASES)
     with pytest.raises(SystemExit):
         bench.parse_args(["--cases", "one"])
 
