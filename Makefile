@@ -22,13 +22,15 @@ bench:
 bench-live:
 	$(PYTHON) -m benchmarks.bench --live $(BENCH_ARGS)
 
+LINTED = spip tests hotlist benchmarks evaluations noxfile.py
 lint:
-	$(PYTHON) -m ruff check spip tests hotlist benchmarks noxfile.py
-	$(PYTHON) -m ruff format --check spip tests hotlist benchmarks noxfile.py
+	$(PYTHON) -m ruff check $(LINTED)
+	$(PYTHON) -m ruff format --check $(LINTED)
+	$(PYTHON) -m mypy
 
 format:
-	$(PYTHON) -m ruff format spip tests hotlist benchmarks noxfile.py
-	$(PYTHON) -m ruff check --fix spip tests hotlist benchmarks noxfile.py
+	$(PYTHON) -m ruff format $(LINTED)
+	$(PYTHON) -m ruff check --fix $(LINTED)
 
 # Rebuild spip/data/hotlist.txt from the published ranking (needs the network);
 # offline: $(PYTHON) hotlist/refresh.py --source ../shared/data/top-pypi-packages.tsv --snapshot 2026-11

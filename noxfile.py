@@ -13,6 +13,5 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    session.install("ruff")
-    session.run("ruff", "check", "spip", "tests", "hotlist", "noxfile.py")
-    session.run("ruff", "format", "--check", "spip", "tests", "hotlist", "noxfile.py")
+    session.install("-e", ".[lint]")
+    session.run("make", "lint", "PYTHON=python", external=True)

@@ -106,8 +106,7 @@ def main(argv: list[str] | None = None) -> int:
 def write_index() -> None:
     """Rebuild the typosquat detector's prebuilt indexes over the shipped list."""
     sys.path.insert(0, str(OUTPUT.parents[2]))  # this checkout's spip, installed or not
-    from spip.checks import hotlist
-    from spip.checks import typosquat_index
+    from spip.checks import hotlist, typosquat_index
     from spip.checks.typosquat import NameIndex
 
     hotlist.load.cache_clear()

@@ -39,7 +39,7 @@ class Hotlist:
 
     def with_extra(self, names: Iterable[str]) -> Hotlist:
         """This list plus the user's own popular names (``hotlist-extra``)."""
-        extra = {canonicalize_name(n): EXTRA_RANK for n in names if n.strip()}
+        extra: dict[str, int] = {canonicalize_name(n): EXTRA_RANK for n in names if n.strip()}
         if not extra:
             return self
         return Hotlist(self.snapshot, {**self.ranks, **extra}, self.digest)

@@ -18,7 +18,7 @@ import binascii
 import configparser
 import contextlib
 import re
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -174,7 +174,7 @@ def comparable_file(planned: str, candidates: list[DistFile]) -> DistFile | None
     return max(sdists, key=lambda f: f.filename.endswith(suffix), default=None)
 
 
-def _listed(names: list[str] | tuple[str, ...] | frozenset[str]) -> str:
+def _listed(names: Collection[str]) -> str:
     shown = sorted(names)[:_SHOWN]
     more = f" and {len(names) - _SHOWN} more" if len(names) > _SHOWN else ""
     return ", ".join(neutralise(n, 80) for n in shown) + more
@@ -194,8 +194,8 @@ def changes(old: _Contents, new: _Contents, old_version: str, new_version: str) 
     found = []
     if added := new.startup - old.startup:
         found.append(f"adds {_listed(added)}, run at every Python start")
-    if added := {c for c in new.commands - old.commands if _is_system_command(c)}:
-        found.append(f"adds the command {_listed(added)}, named like a system command")
+    if commands := {c for c in new.commands - old.commands if _is_system_command(c)}:
+        found.append(f"adds the command {_listed(commands)}, named like a system command")
     if new.native and not old.native:
         found.append(f"adds native code to a project that was pure Python: {_listed(new.native)}")
     if new.setup_py is not None and old.setup_py is None:
@@ -226,14 +226,20 @@ def _to_json(contents: _Contents) -> dict[str, object]:
     }
 
 
+def _strings(value: object) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError("not a list of strings")
+    return value
+
+
 def _from_json(data: dict[str, object]) -> _Contents:
-    setup_py = data["setup_py"]
+    setup_py, backend = data["setup_py"], data["backend"]
     return _Contents(
-        frozenset(data["startup"]),  # type: ignore[arg-type]
-        frozenset(data["commands"]),  # type: ignore[arg-type]
-        tuple(data["native"]),  # type: ignore[arg-type]
+        frozenset(_strings(data["startup"])),
+        frozenset(_strings(data["commands"])),
+        tuple(_strings(data["native"])),
         None if setup_py is None else base64.b64decode(str(setup_py)),
-        data["backend"],  # type: ignore[arg-type]
+        None if backend is None else str(backend),
     )
 
 

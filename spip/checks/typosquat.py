@@ -357,17 +357,17 @@ class Detector:
         """Repeated letters, letters added to a short name, shuffled letters, two edits."""
         found = []
         for collapsed in {_RUNS.sub(r"\1", word), _RUNS.sub(r"\1\1", word)} - {word}:
-            same = self.tables.first("exact", collapsed)
-            targets = [same] if same else []
+            exact = self.tables.first("exact", collapsed)
+            targets = [exact] if exact else []
             targets += [target for target, _ in self._near(collapsed)]
             for target in targets:
                 found += self._match(name, target, "repeated")
-        for target in (self.tables.first("exact", word[:-2]), self.tables.first("exact", word[2:])):
-            if target and len(_squash(target)) <= MIN_LENGTH:
-                found += self._match(name, target, "extension")
-        target = self.tables.first("sorted", "".join(sorted(word)))
-        if target and len(word) >= 6:
-            found += self._match(name, target, "shuffled")
+        for short in (self.tables.first("exact", word[:-2]), self.tables.first("exact", word[2:])):
+            if short and len(_squash(short)) <= MIN_LENGTH:
+                found += self._match(name, short, "extension")
+        shuffled = self.tables.first("sorted", "".join(sorted(word)))
+        if shuffled and len(word) >= 6:
+            found += self._match(name, shuffled, "shuffled")
         if len(word) >= LONG - 2:
             found += self._two_edit_matches(name, _stem(word))
         return found

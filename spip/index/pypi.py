@@ -83,7 +83,7 @@ class Info(_Model):
     @classmethod
     def from_core(cls, core: CoreMetadata) -> Info:
         """The same view of a distribution's own metadata (``Project-URL: Label, url``)."""
-        urls: dict[str, str] = {}
+        urls: dict[str, str | None] = {}
         for entry in core.project_url:
             label, sep, url = entry.partition(",")
             label, url = (label.strip(), url.strip()) if sep else ("", label.strip())

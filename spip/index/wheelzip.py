@@ -17,6 +17,7 @@ tar has no index.
 from __future__ import annotations
 
 import asyncio
+import functools
 import gzip
 import io
 import re
@@ -247,7 +248,7 @@ class Wheel:
         out: dict[str, bytes | None] = {i.filename: None for i in infos}
         for info in wanted:
             out[info.filename] = await _retrying(
-                self.source, self._sparse, lambda i=info: self.zf.read(i)
+                self.source, self._sparse, functools.partial(self.zf.read, info)
             )
         return out
 
@@ -315,7 +316,7 @@ async def open_wheel(
     start, data = await source.open()
     sparse = _Sparse(source.size)
     sparse.add(start, data)
-    zf = await _retrying(source, sparse, lambda: zipfile.ZipFile(sparse))  # type: ignore[arg-type]
+    zf = await _retrying(source, sparse, lambda: zipfile.ZipFile(sparse))
     return Wheel(source, zf, sparse)
 
 
@@ -383,14 +384,14 @@ def _parse_sdist(data: bytes, source: _Source, wanted: tuple[str, ...]) -> Sdist
         if label.endswith(".zip"):
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
                 for info in zf.infolist():
-                    keep(info.filename, info.file_size, lambda i=info: zf.read(i))
+                    keep(info.filename, info.file_size, functools.partial(zf.read, info))
         elif label.endswith((".tar.gz", ".tgz")):
             raw = gzip.GzipFile(fileobj=io.BytesIO(data))
             limit = len(data) * _SDIST_INFLATE + MEMBER_LIMIT
             stream = io.BufferedReader(_Inflated(raw, limit, label))
             with tarfile.open(fileobj=stream, mode="r|") as tar:
                 for member in tar:
-                    keep(member.name, member.size, lambda m=member: _tar_read(tar, m))
+                    keep(member.name, member.size, functools.partial(_tar_read, tar, member))
         else:
             raise ArchiveError(f"{label}: not an sdist spip can read (.tar.gz or .zip)")
     except (

@@ -13,6 +13,7 @@ import asyncio
 import queue
 import re
 from collections.abc import Awaitable, Iterable
+from typing import Any
 
 from packaging.utils import canonicalize_name
 
@@ -71,7 +72,7 @@ class HeadStart:
         task.add_done_callback(_forget)
 
     @staticmethod
-    async def drop(keep: asyncio.Future[object] | None = None) -> None:
+    async def drop(keep: asyncio.Future[Any] | None = None) -> None:
         """Cancel the head starts still running (the plan did not need them), so that
         closing the client does not wait for their answers; ``keep`` goes on."""
         leftovers = asyncio.all_tasks() - {asyncio.current_task(), keep}

@@ -86,8 +86,11 @@ print(json.dumps(dirs))
 
 def install_dirs_command(python: str, user_args: PipInstallArgs) -> list[str]:
     """A command printing (as JSON) the directories this install writes packages to."""
-    last = {name: (user_args.values(name) or [None])[-1] for name in ("-t", "--prefix")}
-    spec = {"target": last["-t"], "prefix": last["--prefix"], "user": user_args.has("--user")}
+    spec = {
+        "target": user_args.last("-t"),
+        "prefix": user_args.last("--prefix"),
+        "user": user_args.has("--user"),
+    }
     return [python, "-I", "-c", _PATHS_SCRIPT, json.dumps(spec)]
 
 

@@ -136,6 +136,11 @@ class PipInstallArgs:
     def values(self, *names: str) -> list[str]:
         return [o.value for o in self.options if o.name in names and o.value is not None]
 
+    def last(self, name: str) -> str | None:
+        """The value the option was given last (pip's rule), or None."""
+        values = self.values(name)
+        return values[-1] if values else None
+
     def has(self, *names: str) -> bool:
         return any(o.name in names for o in self.options)
 
@@ -255,7 +260,7 @@ def typed_names(parsed: PipInstallArgs, cwd: Path) -> list[str]:
         if "://" in req_file:
             continue  # a remote requirements file is pip's to fetch
         lines.extend(_requirement_file_lines((cwd / req_file).resolve(), seen))
-    names = []
+    names: list[str] = []
     for line in lines:
         name = requirement_name(line)
         if name and name not in names:

@@ -120,6 +120,7 @@ class WarmPip:
     def __init__(self, python: str, *, capture: bool = False) -> None:
         self.python = python
         self._capture = capture
+        self._orders: IO[str] | None
         pipe = subprocess.PIPE if capture else None
         # Phase 1 never asks anything; phase 2's pip may ask the user.
         self._stdin = subprocess.DEVNULL if capture else None

@@ -23,7 +23,7 @@ from packaging.utils import canonicalize_name
 from benchmarks import bench, cases, report, runner
 from tests.fakeindex import FakeIndex, build_wheel
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SMOKE = os.environ.get("SPIP_BENCH_SMOKE", "1") != "0"
 
 

@@ -24,7 +24,7 @@ from packaging.version import Version
 
 from tests.fakeindex import FAIL_MODES, FakeIndex, build_sdist, build_wheel, underscore_name
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 PYPI_JSON_ACCEPT = "application/vnd.pypi.simple.v1+json"
 PYPI_HTML_ACCEPT = "application/vnd.pypi.simple.v1+html"
 
