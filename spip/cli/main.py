@@ -68,6 +68,9 @@ def install(
         parsed = parse(args)
     except ArgsError as exc:
         _fail(str(exc))
+    from spip.core.logs import configure
+
+    configure(verbose=parsed.has("-v", "--verbose"))
     # Phase 1's pip takes ~0.2 s to import itself: it starts now, while spip
     # loads the rest of itself and screens the names (it gets its orders after).
     installer = PipInstaller.start(parsed)

@@ -129,6 +129,24 @@ def test_index_failure_is_unverified_not_a_crash(run_spip, venv, fake_index, uni
     assert strict.returncode == REFUSED
 
 
+def test_debug_log_shows_what_is_behind_unverified(
+    run_spip, venv, spip_env, fake_index, unique_name
+):
+    """``SPIP_DEBUG=1`` (or pip's ``-v``) shows the traceback behind every ``unverified``."""
+    name = unique_name()
+    fake_index.publish(name, "1.0")
+    fake_index.fail(name, "garbage")
+    quiet = run_spip("install", "--dry-run", name)
+    assert "spip: debug:" not in quiet.stderr and "Traceback" not in quiet.stderr
+    loud = run_spip("install", "--dry-run", name, env={**spip_env, "SPIP_DEBUG": "1"})
+    assert loud.returncode == 0, loud.stderr
+    assert "spip: debug: fresh-release on " in loud.stderr
+    assert "Traceback (most recent call last)" in loud.stderr
+    assert "DataUnavailable: 127.0.0.1" in loud.stderr
+    verbose = run_spip("install", "--dry-run", "-v", name)
+    assert "spip: debug: fresh-release on " in verbose.stderr
+
+
 def test_second_run_asks_the_index_almost_nothing(
     run_spip, venv, fake_index, unique_name, tmp_path
 ):
