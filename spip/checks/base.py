@@ -23,14 +23,14 @@ A check is a module under ``spip/checks/`` that defines ``CHECK = Check(...)``:
 
 A check that cannot get its data raises :class:`DataUnavailable`; the registry
 turns that (and any bug) into an ``unverified`` finding, so the check never has to.
-Check modules import nothing heavy at import time (the name screen runs before the
-installer has its orders). Register a new check with one line in
+Check modules import nothing heavy at import time (asyncio, httpx, pydantic, zip and
+tar readers): the registry imports them all for the name screen, which runs before the
+installer has its orders. Register a new check with one line in
 ``spip/checks/registry.py``; ``spip/checks/template.py`` is a check to start from.
 """
 
 from __future__ import annotations
 
-import asyncio
 import enum
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +41,8 @@ from spip.index.errors import DataUnavailable
 from spip.policy.findings import Finding, Severity
 
 if TYPE_CHECKING:
+    import asyncio
+
     from spip.index.artifacts import Artifacts
     from spip.index.pypi import PyPIClient
     from spip.local.history import History
@@ -91,6 +93,8 @@ class CheckContext:
 
     def once(self, key: Hashable, make: Callable[[], Awaitable[T]]) -> asyncio.Future[T]:
         """``make()``, started once per ``key`` in this run and shared by all who ask."""
+        import asyncio  # not at import time: the name screen runs before asyncio is needed
+
         if key not in self._shared:
             self._shared[key] = asyncio.ensure_future(make())
         return self._shared[key]

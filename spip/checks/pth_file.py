@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 
 from spip.checks.base import RELEASES, Check, DataUnavailable
 from spip.checks.startup_rules import ID, Seen, classify, editables, finding, startup_entry
-from spip.index.wheelzip import ArchiveError, Budget, open_wheel
 
 if TYPE_CHECKING:
     import httpx
@@ -53,6 +52,8 @@ def remote_client(location: Path | str, ctx: CheckContext) -> httpx.AsyncClient 
 
 
 async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
+    from spip.index.wheelzip import ArchiveError, Budget, open_wheel  # see spip.checks.base
+
     if not dist.is_wheel:
         return []
     location = await planned_location(dist, ctx)

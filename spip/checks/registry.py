@@ -8,8 +8,7 @@ never takes an install down with it.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from spip.checks import (
@@ -85,6 +84,13 @@ async def _guarded(
     return [unverified(check, package, version, reason)]
 
 
+async def _all(jobs: Iterable[Awaitable[list[Finding]]]) -> list[Finding]:
+    """The findings of ``jobs`` run concurrently, in their order."""
+    import asyncio  # not at import time: the name screen needs none of it
+
+    return [f for found in await asyncio.gather(*jobs) for f in found]
+
+
 def screen_names(
     names: Sequence[str], config: Config, checks: Sequence[Check] = CHECKS
 ) -> list[Finding]:
@@ -101,7 +107,7 @@ async def check_unresolvable(
         for c in at(Stage.UNRESOLVABLE, checks)
         if c.unresolvable
     ]
-    return [f for found in await asyncio.gather(*jobs) for f in found]
+    return await _all(jobs)
 
 
 async def check_plan(ctx: CheckContext, checks: Sequence[Check] = CHECKS) -> list[Finding]:
@@ -113,7 +119,7 @@ async def check_plan(ctx: CheckContext, checks: Sequence[Check] = CHECKS) -> lis
         for c in checks
         if c.run and c.applies_to(dist)
     ]
-    return [f for found in await asyncio.gather(*jobs) for f in found]
+    return await _all(jobs)
 
 
 async def check_installed(
@@ -127,7 +133,7 @@ async def check_installed(
         for c in at(Stage.INSTALLED, checks)
         if c.installed
     ]
-    return [f for found in await asyncio.gather(*jobs) for f in found]
+    return await _all(jobs)
 
 
 def prefetch(

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import configparser
 import contextlib
 import re
 from collections.abc import Awaitable, Collection
@@ -32,13 +31,13 @@ from spip.core import toml
 from spip.core.distfiles import parse_dist_filename
 from spip.core.versions import same_version
 from spip.index.cache import Cache
-from spip.index.wheelzip import ArchiveError, Budget, Wheel, open_wheel, read_sdist
 from spip.policy.findings import Finding, Severity
 from spip.ui.sanitize import neutralise
 
 if TYPE_CHECKING:
     from spip.checks.base import CheckContext
     from spip.index.pypi import DistFile
+    from spip.index.wheelzip import Wheel
     from spip.plan.report import PlannedDist
 
 ID = "release-diff"
@@ -92,6 +91,8 @@ class _Contents:
 
 
 def _console_scripts(text: bytes) -> set[str]:
+    import configparser  # on first use (see spip.checks.base)
+
     parser = configparser.ConfigParser(delimiters=("=",), interpolation=None, strict=False)
     parser.optionxform = str  # type: ignore[assignment,method-assign]
     try:
@@ -138,6 +139,8 @@ async def _contents(
     location: Path | str | PlannedDist, ctx: CheckContext, is_wheel: bool
 ) -> _Contents:
     """Read a wheel or an sdist (a planned one: the bytes phase 2 installs), with its own budget."""
+    from spip.index.wheelzip import Budget, open_wheel, read_sdist  # see spip.checks.base
+
     if not isinstance(location, Path | str):
         location = await planned_location(location, ctx)
     client = remote_client(location, ctx)
@@ -286,6 +289,8 @@ def prefetch(
 
 
 async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
+    from spip.index.wheelzip import ArchiveError  # see spip.checks.base
+
     if not dist.filename:
         return []
     try:

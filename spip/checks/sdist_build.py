@@ -9,7 +9,6 @@ look at its files, so the gate must agree first.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -23,6 +22,8 @@ ID = "sdist-build"
 
 
 async def unresolvable(names: Sequence[str], ctx: CheckContext) -> list[Finding]:
+    import asyncio  # not at import time (see spip.checks.base)
+
     projects = await asyncio.gather(*(ctx.pypi.files(name) for name in names))
     return [
         Finding(

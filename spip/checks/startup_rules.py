@@ -14,6 +14,7 @@ install) and the snapshot review (after install) both decide here.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -110,7 +111,12 @@ _HIDDEN_CODE: tuple[tuple[str, str], ...] = (
     (r"\b(?:https?|ftp|wss?)://", "contains a URL"),
     (r"__builtins__|\bgetattr\s*\(", "reaches functions indirectly"),
 )
-_HIDDEN_RE = tuple((re.compile(p), why) for p, why in _HIDDEN_CODE)
+
+
+@functools.cache
+def _hidden_res() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """Compiled on first use: this module loads with the name screen (see checks.base)."""
+    return tuple((re.compile(p), why) for p, why in _HIDDEN_CODE)
 
 
 # Known-benign files, each with the exact content that makes it benign.
@@ -130,25 +136,28 @@ _DISTUTILS_PRECEDENCE = re.compile(
 _NAME = r"'[A-Za-z_][\w.]*'"
 _NAMES = rf"\((?:{_NAME}, ?)*{_NAME},?\)"
 _ROOT = r"(?:sys\._getframe\(1\)\.f_locals\['sitedir'\]|'[^'\\]*')"
-_NSPKG_STATEMENTS = tuple(
-    re.compile(p)
-    for p in (
-        r"import sys, types, os",
-        r"has_mfs = sys\.version_info > \(3, 5\)",
-        rf"p = os\.path\.join\({_ROOT}, \*{_NAMES}\)",
-        r"ie = os\.path\.exists\(os\.path\.join\(p,'__init__\.py'\)\)",
-        r"importlib = (?:has_mfs and )?__import__\('importlib\.util'\)",
-        r"(?:has_mfs and )?__import__\('importlib\.machinery'\)",
-        rf"m = (?:has_mfs and )?sys\.modules\.setdefault\({_NAME}, importlib\.util\."
-        rf"module_from_spec\(importlib\.machinery\.PathFinder\.find_spec\({_NAME}, "
-        r"\[os\.path\.dirname\(p\)\]\)\)\)",
-        rf"m = (?:m or|not ie and) sys\.modules\.setdefault\({_NAME}, "
-        rf"types\.ModuleType\({_NAME}\)\)",
-        r"mp = \(m or \[\]\) and m\.__dict__\.setdefault\('__path__',\[\]\)",
-        r"\(p not in mp\) and mp\.append\(p\)",
-        rf"m and setattr\(sys\.modules\[{_NAME}\], {_NAME}, m\)",
-    )
+_NSPKG_PATTERNS = (
+    r"import sys, types, os",
+    r"has_mfs = sys\.version_info > \(3, 5\)",
+    rf"p = os\.path\.join\({_ROOT}, \*{_NAMES}\)",
+    r"ie = os\.path\.exists\(os\.path\.join\(p,'__init__\.py'\)\)",
+    r"importlib = (?:has_mfs and )?__import__\('importlib\.util'\)",
+    r"(?:has_mfs and )?__import__\('importlib\.machinery'\)",
+    rf"m = (?:has_mfs and )?sys\.modules\.setdefault\({_NAME}, importlib\.util\."
+    rf"module_from_spec\(importlib\.machinery\.PathFinder\.find_spec\({_NAME}, "
+    r"\[os\.path\.dirname\(p\)\]\)\)\)",
+    rf"m = (?:m or|not ie and) sys\.modules\.setdefault\({_NAME}, "
+    rf"types\.ModuleType\({_NAME}\)\)",
+    r"mp = \(m or \[\]\) and m\.__dict__\.setdefault\('__path__',\[\]\)",
+    r"\(p not in mp\) and mp\.append\(p\)",
+    rf"m and setattr\(sys\.modules\[{_NAME}\], {_NAME}, m\)",
 )
+
+
+@functools.cache
+def _nspkg_statements() -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p) for p in _NSPKG_PATTERNS)
+
 
 # setuptools' PEP 660 editable install: ``__editable__.NAME-VERSION.pth``, whose
 # content is a path or the import of its own finder module.
@@ -173,7 +182,7 @@ def editables(plan: Iterable[PlannedDist]) -> dict[str, Path]:
 def _is_nspkg_line(line: str) -> bool:
     statements = [s.strip() for s in line.strip().split(";") if s.strip()]
     return bool(statements) and all(
-        any(p.fullmatch(s) for p in _NSPKG_STATEMENTS) for s in statements
+        any(p.fullmatch(s) for p in _nspkg_statements()) for s in statements
     )
 
 
@@ -222,7 +231,7 @@ def _executes(line: str) -> bool:
 
 
 def _hidden(line: str) -> list[str]:
-    return [why for pattern, why in _HIDDEN_RE if pattern.search(line)]
+    return [why for pattern, why in _hidden_res() if pattern.search(line)]
 
 
 def _show(lines: list[str]) -> tuple[str, ...]:

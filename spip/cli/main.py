@@ -76,7 +76,7 @@ def install(
     installer = PipInstaller.start(parsed)
 
     from spip.index.errors import ClientSettingsError
-    from spip.install import pipeline
+    from spip.install import front
     from spip.policy import config as config_mod
 
     try:
@@ -95,7 +95,7 @@ def install(
                     "its folder does not exist or is not writable"
                 )
         interactive = sys.stdin.isatty() and not installer.no_input
-        status = pipeline.run(installer, settings, interactive)
+        status = front.run(installer, settings, interactive)
     except (config_mod.ConfigError, ArgsError, ClientSettingsError) as exc:
         installer.cancel()
         _fail(str(exc))

@@ -16,7 +16,6 @@ tar has no index.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import gzip
 import io
@@ -269,6 +268,8 @@ async def _prefetch(source: _Source, sparse: _Sparse, extents: list[tuple[int, i
             merged[-1][1] = max(merged[-1][1], end)
         else:
             merged.append([start, end])
+    import asyncio  # on first use: the checks that read wheels load before asyncio is needed
+
     for start, data in await asyncio.gather(*(source.fetch(s, e) for s, e in merged)):
         sparse.add(start, data)
 
@@ -363,6 +364,8 @@ async def read_sdist(
     else:
         source = _RemoteSource(location, client, budget)
     data = await source.full()
+    import asyncio
+
     return await asyncio.to_thread(_parse_sdist, data, source, wanted)
 
 

@@ -1,11 +1,11 @@
 """One guarded install, step by step, in the order they run (MISSION.md, "How an install
-flows"): screen the typed names, resolve (wheels first), check the plan, gate, fetch and
-verify the files, install exactly those, review what landed.
+flows"), from the moment the installer has its orders (:mod:`spip.install.front` screened
+the typed names and started it): resolve (wheels first), read the plan, check it, gate,
+fetch and verify the files, install exactly those, review what landed.
 
-The installer is behind :mod:`spip.installer.base`. This module stays light until the
-installer has its orders: httpx, pydantic and the index client are imported by
-:func:`_checked_install`, while the installer resolves, so those imports overlap the
-resolution instead of delaying it.
+The installer is behind :mod:`spip.installer.base`; every step but the last two works
+on one HTTP client, and the head starts (:mod:`spip.install.headstart`) overlap the
+steps with the installer's own work.
 """
 
 from __future__ import annotations
@@ -19,43 +19,31 @@ from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 
-from spip.checks.registry import check_plan, check_unresolvable, screen_names
-from spip.install import document
-from spip.install.state import InstallState
+from spip.afterinstall.review import review as review_startup_files
+from spip.afterinstall.snapshot import Snapshot, take_snapshot
+from spip.checks.base import CheckContext
+from spip.checks.registry import check_plan, check_unresolvable
+from spip.index.artifacts import Artifacts, IntegrityError
+from spip.index.cache import Cache
+from spip.index.errors import DataUnavailable
+from spip.index.http import make_client
+from spip.index.netconf import net_settings
+from spip.index.pypi import PyPIClient
+from spip.install.headstart import HeadStart
+from spip.install.outcome import finish, pass_gate, refuse
+from spip.local.history import History
+from spip.plan.report import ReportError, parse_report
 from spip.policy import gate
 from spip.ui import output
 
 if TYPE_CHECKING:
-    from spip.afterinstall.snapshot import Snapshot
-    from spip.checks.base import CheckContext
-    from spip.index.artifacts import Artifacts
-    from spip.install.headstart import HeadStart
+    from spip.install.state import InstallState
     from spip.installer.base import Installer, PendingResolution, Resolution
-    from spip.policy.config import Config
-    from spip.policy.findings import Finding
 
 
-def run(installer: Installer, config: Config, interactive: bool) -> int:
-    """Install what the user asked ``installer`` for, checked; returns the exit status."""
-    state = InstallState(config, installer.name, interactive, installer.dry_run)
-    try:
-        state.requested = installer.typed_names(Path.cwd())
-        screened = screen(state)
-        if not screened.proceed:
-            return refuse(state, screened)
-        pending = installer.resolve()
-        state.timings["startup"] = state.since_start()
-        return asyncio.run(_checked_install(state, installer, pending))
-    finally:
-        installer.cancel()
-
-
-# -- the steps, in order ----------------------------------------------------------------
-
-
-def screen(state: InstallState) -> gate.Verdict:
-    """Names the user typed, before the installer resolves anything (no network)."""
-    return pass_gate(state, screen_names(state.requested, state.config))
+def run(state: InstallState, installer: Installer, pending: PendingResolution) -> int:
+    """Everything after phase 1 got its orders; returns the exit status."""
+    return asyncio.run(_checked_install(state, installer, pending))
 
 
 @dataclass
@@ -75,16 +63,7 @@ class _Session:
 async def _checked_install(
     state: InstallState, installer: Installer, pending: PendingResolution
 ) -> int:
-    """Everything after phase 1 got its orders, on one HTTP client."""
-    from spip.checks.base import CheckContext
-    from spip.index.artifacts import Artifacts
-    from spip.index.cache import Cache
-    from spip.index.http import make_client
-    from spip.index.netconf import net_settings
-    from spip.index.pypi import PyPIClient
-    from spip.install.headstart import HeadStart
-    from spip.local.history import History
-
+    """The steps on one HTTP client, which closes when the run ends."""
     # Phase 2's installer starts once spip has loaded, not sooner, so that on a small
     # machine it does not slow phase 1 down (its orders come after the gate anyway).
     installer.prepare_install()
@@ -169,7 +148,6 @@ async def resolve(
 async def _all_have_sdists(names: Sequence[str], ctx: CheckContext) -> bool:
     """Whether the index has a source release of every one of ``names``: otherwise no
     build would help, and the installer's own "no matching distribution" is the answer."""
-    from spip.index.errors import DataUnavailable
 
     async def has_sdist(name: str) -> bool:
         try:
@@ -182,8 +160,6 @@ async def _all_have_sdists(names: Sequence[str], ctx: CheckContext) -> bool:
 
 def plan(state: InstallState, installer: Installer, resolution: Resolution) -> bool:
     """Read the installer's plan; False when the run ended here."""
-    from spip.plan.report import ReportError, parse_report
-
     try:
         state.plan = list(parse_report(resolution.report or "").install)
     except ReportError as exc:
@@ -213,8 +189,6 @@ async def check(state: InstallState, session: _Session) -> gate.Verdict:
 
 async def fetch(state: InstallState, session: _Session) -> dict[str, Path | None] | None:
     """Wait for every planned file, verified against its sha256; None when the run ended."""
-    from spip.index.artifacts import IntegrityError
-
     start = state.since_start()
     try:
         files = await session.artifacts.wait_all()
@@ -235,8 +209,6 @@ async def install(
     state: InstallState, installer: Installer, files: dict[str, Path | None], session: _Session
 ) -> int:
     """Phase 2: the installer installs exactly the verified files, snapshots around it."""
-    from spip.afterinstall.snapshot import take_snapshot
-
     session.dirs = installer.install_dirs()
     session.before = take_snapshot(session.dirs)
     start = state.since_start()
@@ -253,8 +225,6 @@ async def install(
 
 async def review(state: InstallState, session: _Session) -> int:
     """What landed: record it in the history, judge new startup files, quarantine."""
-    from spip.afterinstall.review import review as review_startup_files
-    from spip.afterinstall.snapshot import take_snapshot
 
     await asyncio.to_thread(session.ctx.history.record_installed, state.plan)
     after = take_snapshot(session.dirs)
@@ -268,38 +238,3 @@ async def review(state: InstallState, session: _Session) -> int:
         state.extra["not_moved"] = [str(p) for p in found.not_moved]
         return finish(state, "installed-quarantined", gate.EXIT_QUARANTINED)
     return finish(state, "installed", 0)
-
-
-# -- the gate and the end of a run ------------------------------------------------------
-
-
-def pass_gate(state: InstallState, findings: Sequence[Finding]) -> gate.Verdict:
-    """Show the findings not passed before, and let the gate decide on them."""
-    new = [f for f in findings if not state.passed_before(f)]
-    state.findings.extend(new)
-    output.show_findings(new, {d.name: d.version for d in state.plan})
-    ask = (lambda _: output.confirm("spip: install anyway?")) if state.interactive else None
-    verdict = gate.decide(new, state.config, ask)
-    if verdict.proceed:
-        state.passed.extend(new)
-    return verdict
-
-
-def refuse(state: InstallState, verdict: gate.Verdict) -> int:
-    why = (
-        "nobody can answer the question here (no terminal or --no-input)"
-        if verdict.reason == "no-input"
-        else "the install was refused"
-    )
-    output.say(f"spip: nothing was installed: {why}.", fg="red", bold=True)
-    output.say(f"spip: {gate.how_to_go_on(verdict)}")
-    return finish(state, "refused", gate.EXIT_REFUSED)
-
-
-def finish(state: InstallState, decision: str, status: int) -> int:
-    """End the run: the decision and status, in the findings document if one is wanted."""
-    state.decision, state.status = decision, status
-    state.timings["total"] = state.since_start()
-    if state.config.findings_json is not None:
-        document.write(state.config.findings_json, state)
-    return status
