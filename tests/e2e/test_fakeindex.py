@@ -14,46 +14,18 @@ import tarfile
 import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from packaging.version import Version
 
 from tests.fakeindex import FAIL_MODES, FakeIndex, build_sdist, build_wheel, underscore_name
+from tests.fakeindex.client import call
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PYPI_JSON_ACCEPT = "application/vnd.pypi.simple.v1+json"
 PYPI_HTML_ACCEPT = "application/vnd.pypi.simple.v1+html"
-
-
-@dataclass
-class Answer:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-def fetch(
-    base: str, path: str, headers: dict[str, str] | None = None, *, timeout: float = 10
-) -> Answer:
-    """One GET on a fresh connection, redirects not followed."""
-    location = urlsplit(base)
-    assert location.hostname and location.port
-    connection = http.client.HTTPConnection(location.hostname, location.port, timeout=timeout)
-    try:
-        connection.request("GET", path, headers=headers or {})
-        response = connection.getresponse()
-        return Answer(
-            response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
-        )
-    finally:
-        connection.close()
 
 
 def sha256(path: Path) -> str:
@@ -190,7 +162,7 @@ def test_simple_api_html_and_json(fake_index: FakeIndex, unique_name) -> None:
     fake_index.publish(name, "2.0", yanked="broken")
     sdist = fake_index.publish(name, "2.0", sdist=True, yanked="broken")
 
-    page = fetch(fake_index.url, f"/simple/{name}/", {"Accept": "text/html"})
+    page = call(fake_index.url, f"/simple/{name}/", {"Accept": "text/html"})
     assert page.status == 200 and page.headers["content-type"].startswith("text/html")
     text = page.body.decode()
     assert f'{fake_index.file_url(wheel.name)}#sha256={sha256(wheel)}"' in text
@@ -198,7 +170,7 @@ def test_simple_api_html_and_json(fake_index: FakeIndex, unique_name) -> None:
     assert 'data-yanked="broken"' in text
     assert text.count("data-core-metadata=") == text.count("data-dist-info-metadata=") == 2
 
-    answer = fetch(fake_index.url, f"/simple/{name}/", {"Accept": PYPI_JSON_ACCEPT})
+    answer = call(fake_index.url, f"/simple/{name}/", {"Accept": PYPI_JSON_ACCEPT})
     assert answer.headers["content-type"] == PYPI_JSON_ACCEPT
     document = answer.json()
     assert document["name"] == name and document["versions"] == ["1.0", "2.0"]
@@ -209,18 +181,18 @@ def test_simple_api_html_and_json(fake_index: FakeIndex, unique_name) -> None:
     assert files[wheel.name]["upload-time"].endswith("Z")
     assert files[wheel.name]["yanked"] is False and files[sdist.name]["yanked"] == "broken"
     assert files[sdist.name]["core-metadata"] is False
-    metadata = fetch(fake_index.url, f"/files/{wheel.name}.metadata").body
+    metadata = call(fake_index.url, f"/files/{wheel.name}.metadata").body
     assert files[wheel.name]["core-metadata"] == {"sha256": hashlib.sha256(metadata).hexdigest()}
-    assert fetch(fake_index.url, f"/files/{sdist.name}.metadata").status == 404
+    assert call(fake_index.url, f"/files/{sdist.name}.metadata").status == 404
 
     pip_accept = (
         f"{PYPI_JSON_ACCEPT}, application/vnd.pypi.simple.v1+html; q=0.1, text/html; q=0.01"
     )
-    assert fetch(fake_index.url, f"/simple/{name}/", {"Accept": pip_accept}).json()["name"] == name
-    assert name in fetch(fake_index.url, "/simple/", {"Accept": PYPI_JSON_ACCEPT}).body.decode()
-    redirect = fetch(fake_index.url, f"/simple/{name.upper().replace('-', '_')}/")
+    assert call(fake_index.url, f"/simple/{name}/", {"Accept": pip_accept}).json()["name"] == name
+    assert name in call(fake_index.url, "/simple/", {"Accept": PYPI_JSON_ACCEPT}).body.decode()
+    redirect = call(fake_index.url, f"/simple/{name.upper().replace('-', '_')}/")
     assert (redirect.status, redirect.headers["location"]) == (301, f"/simple/{name}/")
-    assert fetch(fake_index.url, "/simple/no-such-project-here/").status == 404
+    assert call(fake_index.url, "/simple/no-such-project-here/").status == 404
 
 
 # -- the JSON API -------------------------------------------------------------------
@@ -240,13 +212,13 @@ def test_json_api_project_and_release_documents(fake_index: FakeIndex, unique_na
     fake_index.publish(name, "2.0", requires=["dep>=1"], info={"summary": "Overridden"})
     fake_index.publish(name, "3.0", yanked=True)
 
-    project = fetch(fake_index.url, f"/pypi/{name}/json").json()
+    project = call(fake_index.url, f"/pypi/{name}/json").json()
     assert project["info"]["version"] == "2.0"  # newest release that is not yanked
     assert project["info"]["summary"] == "Overridden"
     assert project["info"]["requires_dist"] == ["dep>=1"]
     assert set(project["releases"]) == {"1.0", "2.0", "3.0"}
 
-    release = fetch(fake_index.url, f"/pypi/{name}/1.0/json").json()
+    release = call(fake_index.url, f"/pypi/{name}/1.0/json").json()
     info = release["info"]
     assert (info["name"], info["version"], info["summary"]) == (name, "1.0", "A test package")
     assert info["description"] == "Long description."
@@ -268,13 +240,13 @@ def test_json_api_project_and_release_documents(fake_index: FakeIndex, unique_na
     assert {"aliases", "details", "summary"} <= set(vulnerability)
     assert "releases" not in release
 
-    yanked = fetch(fake_index.url, f"/pypi/{name}/3.0/json").json()["info"]
+    yanked = call(fake_index.url, f"/pypi/{name}/3.0/json").json()["info"]
     assert yanked["yanked"] is True
-    assert fetch(fake_index.url, f"/pypi/{name}/9.9/json").status == 404
-    assert fetch(fake_index.url, "/pypi/no-such-project-here/json").status == 404
+    assert call(fake_index.url, f"/pypi/{name}/9.9/json").status == 404
+    assert call(fake_index.url, "/pypi/no-such-project-here/json").status == 404
     fake_index.no_per_release_json = True
-    assert fetch(fake_index.url, f"/pypi/{name}/1.0/json").status == 404
-    assert fetch(fake_index.url, f"/pypi/{name}/json").status == 200
+    assert call(fake_index.url, f"/pypi/{name}/1.0/json").status == 404
+    assert call(fake_index.url, f"/pypi/{name}/json").status == 200
 
 
 @pytest.mark.parametrize("mode", FAIL_MODES)
@@ -286,9 +258,9 @@ def test_fail_modes(fake_index: FakeIndex, unique_name, mode: str) -> None:
     for path in (f"/pypi/{name}/json", f"/pypi/{name}/1.0/json"):
         if mode == "slow":
             with pytest.raises(TimeoutError):
-                fetch(fake_index.url, path, timeout=0.5)
+                call(fake_index.url, path, timeout=0.5)
             continue
-        answer = fetch(fake_index.url, path)
+        answer = call(fake_index.url, path)
         if mode in ("404", "500"):
             assert answer.status == int(mode)
         elif mode == "garbage":
@@ -299,10 +271,10 @@ def test_fail_modes(fake_index: FakeIndex, unique_name, mode: str) -> None:
             assert answer.status == 200 and isinstance(answer.json(), list)
         else:
             assert (answer.status, answer.headers["location"]) == (302, path)
-    assert fetch(fake_index.url, f"/simple/{name}/").status == 200  # pip is unaffected
-    assert fetch(fake_index.url, f"/pypi/{healthy}/json").status == 200
+    assert call(fake_index.url, f"/simple/{name}/").status == 200  # pip is unaffected
+    assert call(fake_index.url, f"/pypi/{healthy}/json").status == 200
     fake_index.fail(name, None)
-    assert fetch(fake_index.url, f"/pypi/{name}/json").json()["info"]["name"] == name
+    assert call(fake_index.url, f"/pypi/{name}/json").json()["info"]["name"] == name
 
 
 def test_slow_answers_end_at_reset(fake_index: FakeIndex, unique_name) -> None:
@@ -310,7 +282,7 @@ def test_slow_answers_end_at_reset(fake_index: FakeIndex, unique_name) -> None:
     fake_index.publish(name, "1.0")
     fake_index.fail(name, "slow")
     with ThreadPoolExecutor(1) as pool:
-        pending = pool.submit(fetch, fake_index.url, f"/pypi/{name}/json")
+        pending = pool.submit(call, fake_index.url, f"/pypi/{name}/json")
         time.sleep(0.3)
         assert not pending.done()
         started = time.monotonic()
@@ -326,36 +298,36 @@ def test_etag_cache_control_and_304(fake_index: FakeIndex, unique_name) -> None:
     name = unique_name()
     wheel = fake_index.publish(name, "1.0")
     for path in (f"/simple/{name}/", f"/pypi/{name}/json", f"/files/{wheel.name}"):
-        first = fetch(fake_index.url, path)
+        first = call(fake_index.url, path)
         assert first.headers["etag"] and "max-age" in first.headers["cache-control"]
-        again = fetch(fake_index.url, path, {"If-None-Match": first.headers["etag"]})
+        again = call(fake_index.url, path, {"If-None-Match": first.headers["etag"]})
         assert (again.status, again.body) == (304, b"")
-    simple = fetch(fake_index.url, f"/simple/{name}/")
+    simple = call(fake_index.url, f"/simple/{name}/")
     assert simple.headers["cache-control"] == "max-age=600, public"
     fake_index.publish(name, "2.0")
-    changed = fetch(fake_index.url, f"/simple/{name}/", {"If-None-Match": simple.headers["etag"]})
+    changed = call(fake_index.url, f"/simple/{name}/", {"If-None-Match": simple.headers["etag"]})
     assert changed.status == 200 and changed.headers["etag"] != simple.headers["etag"]
     fake_index.no_cache_headers = True
-    bare = fetch(fake_index.url, f"/simple/{name}/", {"If-None-Match": simple.headers["etag"]})
+    bare = call(fake_index.url, f"/simple/{name}/", {"If-None-Match": simple.headers["etag"]})
     assert bare.status == 200 and "etag" not in bare.headers and "cache-control" not in bare.headers
 
 
 def test_range_requests_on_files(fake_index: FakeIndex, unique_name) -> None:
     wheel = fake_index.publish(unique_name(), "1.0")
     data, path = wheel.read_bytes(), f"/files/{wheel.name}"
-    tail = fetch(fake_index.url, path, {"Range": "bytes=-22"})
+    tail = call(fake_index.url, path, {"Range": "bytes=-22"})
     assert (tail.status, tail.body) == (206, data[-22:])
     assert tail.body.startswith(b"PK\x05\x06")  # the zip's end of central directory
     assert tail.headers["content-range"] == f"bytes {len(data) - 22}-{len(data) - 1}/{len(data)}"
-    assert fetch(fake_index.url, path, {"Range": "bytes=0-3"}).body == b"PK\x03\x04"
-    assert fetch(fake_index.url, path, {"Range": "bytes=10-"}).body == data[10:]
-    unsatisfiable = fetch(fake_index.url, path, {"Range": f"bytes={len(data)}-"})
+    assert call(fake_index.url, path, {"Range": "bytes=0-3"}).body == b"PK\x03\x04"
+    assert call(fake_index.url, path, {"Range": "bytes=10-"}).body == data[10:]
+    unsatisfiable = call(fake_index.url, path, {"Range": f"bytes={len(data)}-"})
     assert (unsatisfiable.status, unsatisfiable.headers["content-range"]) == (
         416,
         f"bytes */{len(data)}",
     )
     fake_index.no_ranges = True
-    assert fetch(fake_index.url, path, {"Range": "bytes=-22"}).status == 200
+    assert call(fake_index.url, path, {"Range": "bytes=-22"}).status == 200
 
 
 def test_swap_serves_other_bytes_from_the_next_download(
@@ -367,25 +339,25 @@ def test_swap_serves_other_bytes_from_the_next_download(
     assert other.name == original.name and other.read_bytes() != original.read_bytes()
     fake_index.swap(original.name, other, after=1)
     path = f"/files/{original.name}"
-    assert fetch(fake_index.url, path).body == original.read_bytes()
-    assert fetch(fake_index.url, path).body == other.read_bytes()
-    assert fetch(fake_index.url, path).body == other.read_bytes()
-    simple = fetch(fake_index.url, f"/simple/{name}/", {"Accept": PYPI_JSON_ACCEPT}).json()
+    assert call(fake_index.url, path).body == original.read_bytes()
+    assert call(fake_index.url, path).body == other.read_bytes()
+    assert call(fake_index.url, path).body == other.read_bytes()
+    simple = call(fake_index.url, f"/simple/{name}/", {"Accept": PYPI_JSON_ACCEPT}).json()
     assert simple["files"][0]["hashes"]["sha256"] == sha256(original)  # the index still says so
     fake_index.reset()
-    assert fetch(fake_index.url, path).body == original.read_bytes()
+    assert call(fake_index.url, path).body == original.read_bytes()
 
 
 def test_delay_down_and_up(fake_index: FakeIndex) -> None:
     fake_index.delay = 0.2
     started = time.monotonic()
-    assert fetch(fake_index.url, "/simple/").status == 200
+    assert call(fake_index.url, "/simple/").status == 200
     assert time.monotonic() - started >= 0.2
     fake_index.down()
     with pytest.raises(ConnectionRefusedError):
-        fetch(fake_index.url, "/simple/")
+        call(fake_index.url, "/simple/")
     fake_index.up()
-    assert fetch(fake_index.url, "/simple/").status == 200
+    assert call(fake_index.url, "/simple/").status == 200
 
 
 def test_many_concurrent_keep_alive_clients(fake_index: FakeIndex, unique_name) -> None:
@@ -452,9 +424,9 @@ def test_command_line_serves_a_directory(tmp_path: Path) -> None:
             assert server.stdout is not None
             base, simple = server.stdout.readline().strip(), server.stdout.readline().strip()
             assert simple == f"{base}/simple/"
-            page = fetch(base, "/simple/served-from-dir/").body.decode()
+            page = call(base, "/simple/served-from-dir/").body.decode()
             assert wheel.name in page
-            chain = fetch(base, "/pypi/bench-pkg-0000/json").json()
+            chain = call(base, "/pypi/bench-pkg-0000/json").json()
             assert chain["info"]["requires_dist"] == ["bench-pkg-0001"]
         finally:
             server.terminate()

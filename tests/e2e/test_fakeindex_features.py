@@ -8,7 +8,6 @@ import http.client
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.fakeindex import FakeIndex, osv_record
+from tests.fakeindex.client import Answer, call
 from tests.fakeindex.server import (
     FAIL_MODES,
     INTEGRITY_JSON,
@@ -25,40 +25,6 @@ from tests.fakeindex.server import (
 )
 
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
-
-
-@dataclass
-class Answer:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-def call(
-    base: str,
-    path: str,
-    headers: dict[str, str] | None = None,
-    *,
-    method: str = "GET",
-    body: Any = None,
-    timeout: float = 10,
-) -> Answer:
-    """One request on a fresh connection (``body`` is sent as JSON), redirects not followed."""
-    location = urlsplit(base)
-    assert location.hostname and location.port
-    connection = http.client.HTTPConnection(location.hostname, location.port, timeout=timeout)
-    try:
-        data = None if body is None else json.dumps(body).encode()
-        connection.request(method, path, body=data, headers=headers or {})
-        response = connection.getresponse()
-        return Answer(
-            response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
-        )
-    finally:
-        connection.close()
 
 
 def post(base: str, path: str, body: Any) -> Answer:
