@@ -3,6 +3,9 @@
 A check is a module under ``spip/checks/`` that defines ``CHECK = Check(...)``:
 
 - ``id``: its check id (part of the interface, see MISSION.md);
+- ``summary``: one or two sentences on what fires it and at which severity, for
+  people: the generated check reference (``docs/``) and the SARIF rules of
+  ``spip audit --format sarif`` show it (a test holds every registered check to one);
 - the stages it takes part in, each as the function that does it (give only those):
 
   - ``screen(names, config)``: the names the user typed, before anything is
@@ -123,6 +126,7 @@ class Check:
     prefetch: Prefetch | None = None
     sources: frozenset[Source] = INDEX
     unverified: Severity = Severity.LOW
+    summary: str = ""  # what fires it, at which severity (the docs, SARIF rules)
 
     def __post_init__(self) -> None:
         if not self.stages:

@@ -51,4 +51,9 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
     ]
 
 
-CHECK = Check(ID, run=run, sources=frozenset({"url", "vcs"}))
+SUMMARY = (
+    "A requirement or, worse, a dependency comes from a direct URL or VCS reference "
+    "instead of an index, skipping its history, hashes and takedowns (MEDIUM)."
+)
+
+CHECK = Check(ID, run=run, sources=frozenset({"url", "vcs"}), summary=SUMMARY)

@@ -82,4 +82,9 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
     ]
 
 
-CHECK = Check(ID, run=run)
+SUMMARY = (
+    "The maintainer/author e-mail domain differs from the one in spip's history or in the "
+    "previous release: a sign of an account takeover (LOW)."
+)
+
+CHECK = Check(ID, run=run, summary=SUMMARY)

@@ -67,4 +67,9 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
 
 
 # A local source tree is the user's own work, not a release.
-CHECK = Check(ID, run=run, sources=RELEASES)
+SUMMARY = (
+    "The release has neither summary nor description (`UNKNOWN` counts as empty), as "
+    "throw-away and malicious uploads often do (LOW)."
+)
+
+CHECK = Check(ID, run=run, sources=RELEASES, summary=SUMMARY)

@@ -69,4 +69,9 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
     ]
 
 
-CHECK = Check(ID, run=run)
+SUMMARY = (
+    "The selected file was uploaded less than `fresh-release-hours` (48) ago, when "
+    "hijacked releases do their damage (MEDIUM)."
+)
+
+CHECK = Check(ID, run=run, summary=SUMMARY)

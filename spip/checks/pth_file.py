@@ -119,4 +119,10 @@ async def installed(files: Sequence[InstalledFile], ctx: CheckContext) -> list[F
 
 
 # Any wheel, wherever it comes from (directories and VCS checkouts have none).
-CHECK = Check(ID, run=run, installed=installed, sources=RELEASES)
+SUMMARY = (
+    "A wheel would install, or an install dropped, a `.pth`, `sitecustomize.py` or "
+    "`usercustomize.py` that runs code at every Python start (MEDIUM; HIGH when it "
+    "decodes or executes hidden code; LOW for a path-only `.pth`)."
+)
+
+CHECK = Check(ID, run=run, installed=installed, sources=RELEASES, summary=SUMMARY)

@@ -51,6 +51,16 @@ CHECKS: tuple[Check, ...] = (
 )
 
 UNVERIFIED = "unverified"
+UNVERIFIED_SUMMARY = (
+    "A check could not get its data (index down, garbage answer, timeout): LOW for a "
+    "metadata check; MEDIUM when a content check (`pth-file`, `release-diff`) could not "
+    "see a file's contents: spip fails closed."
+)
+
+
+def summaries() -> dict[str, str]:
+    """Every check id the findings may carry, with what fires it (the docs, SARIF rules)."""
+    return {**{c.id: c.summary for c in CHECKS}, UNVERIFIED: UNVERIFIED_SUMMARY}
 
 
 def at(stage: Stage, checks: Sequence[Check] = CHECKS) -> list[Check]:

@@ -323,4 +323,10 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
     ]
 
 
-CHECK = Check(ID, run=run, prefetch=prefetch)
+SUMMARY = (
+    "Compared with the previous release: a new startup file, a changed `setup.py` or "
+    "build backend, a console script named like a system command, or new native binaries "
+    "in a pure-Python project (MEDIUM)."
+)
+
+CHECK = Check(ID, run=run, prefetch=prefetch, summary=SUMMARY)

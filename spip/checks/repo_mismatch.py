@@ -153,4 +153,9 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
     ]
 
 
-CHECK = Check(ID, run=run, sources=EVERY_SOURCE)
+SUMMARY = (
+    "A GitHub/GitLab/Codeberg/Bitbucket URL in the metadata names a repository unrelated "
+    "to the package, borrowing another project's reputation (LOW)."
+)
+
+CHECK = Check(ID, run=run, sources=EVERY_SOURCE, summary=SUMMARY)

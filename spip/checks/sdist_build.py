@@ -42,4 +42,9 @@ async def unresolvable(names: Sequence[str], ctx: CheckContext) -> list[Finding]
     ]
 
 
-CHECK = Check(ID, unresolvable=unresolvable)
+SUMMARY = (
+    "A project has no usable wheel, so installing it would run its build code on this "
+    "machine before any check saw its files (MEDIUM)."
+)
+
+CHECK = Check(ID, unresolvable=unresolvable, summary=SUMMARY)

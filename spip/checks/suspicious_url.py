@@ -103,4 +103,10 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
     return findings
 
 
-CHECK = Check(ID, run=run, sources=EVERY_SOURCE)
+SUMMARY = (
+    "A metadata URL uses a link shortener, a raw IP, an abused TLD, punycode, "
+    "credentials, a non-http scheme, a paste site, a file drop, a tunnel or a chat "
+    "webhook (LOW)."
+)
+
+CHECK = Check(ID, run=run, sources=EVERY_SOURCE, summary=SUMMARY)

@@ -7,7 +7,8 @@ is longer than any real release's: the shape of every check in a dozen lines.
 
 To make a new check of it:
 
-1. copy it to ``spip/checks/my_check.py``, set ``ID`` and write ``run``;
+1. copy it to ``spip/checks/my_check.py``, set ``ID``, write ``run`` and ``SUMMARY``
+   (what fires it and at which severity: the docs and SARIF rules show it);
 2. add ``my_check.CHECK`` to ``CHECKS`` in ``spip/checks/registry.py``;
 3. copy ``tests/unit/checks/test_template.py`` and make it test a case that fires
    and a near miss that must not;
@@ -52,4 +53,6 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
     ]
 
 
-CHECK = Check(ID, run=run)
+SUMMARY = "The version string is longer than any real release's (LOW)."
+
+CHECK = Check(ID, run=run, summary=SUMMARY)

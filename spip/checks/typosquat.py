@@ -491,5 +491,13 @@ async def unresolvable(names: Sequence[str], ctx: CheckContext) -> list[Finding]
     return screen_names(names, ctx.config)
 
 
+SUMMARY = (
+    "A name that is not itself popular is one typo away from a popular one: swapped, "
+    "doubled, dropped or substituted letters, look-alikes, separator games (MEDIUM; LOW "
+    "for looser likeness such as an added affix)."
+)
+
 # The user's own project (a local directory) is not judged by its name.
-CHECK = Check(ID, screen=screen_names, unresolvable=unresolvable, run=run, sources=RELEASES)
+CHECK = Check(
+    ID, screen=screen_names, unresolvable=unresolvable, run=run, sources=RELEASES, summary=SUMMARY
+)

@@ -52,4 +52,6 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
     ]
 
 
-CHECK = Check(ID, run=run)
+SUMMARY = "The selected release was yanked by its maintainers, with their reason (LOW)."
+
+CHECK = Check(ID, run=run, summary=SUMMARY)

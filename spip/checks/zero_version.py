@@ -48,4 +48,8 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
 
 
 # A local source tree is the user's own work, not a release.
-CHECK = Check(ID, run=run, sources=RELEASES)
+SUMMARY = (
+    "The version is all zeros (`0.0`, `0.0.0`), as templates and throw-away uploads carry (LOW)."
+)
+
+CHECK = Check(ID, run=run, sources=RELEASES, summary=SUMMARY)
