@@ -126,6 +126,10 @@ def main(argv: list[str] | None = None) -> None:
                 prog_name="spip install",
                 standalone_mode=True,
             )
+        elif command == "audit":
+            from spip.cli.audit import audit
+
+            audit.main(args=argv[index + 1 :], prog_name="spip audit")
         elif command == "quarantine":
             from spip.cli.quarantine import quarantine
 

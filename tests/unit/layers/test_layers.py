@@ -23,6 +23,7 @@ LAYERS = (
     "checks",
     "afterinstall",
     "install",
+    "audit",
     "cli",
 )
 ROOT = Path(spip.__file__).parent
