@@ -162,12 +162,13 @@ async def _check(audit: Audit, screened: list[Finding]) -> None:
                 await locate_files(audit.environment, pypi)
                 state.plan += audit.environment.plan
             ctx = CheckContext(config, state.plan, pypi, history, artifacts)
-            found = list(screened)
+            found = []
             if audit.sdist_only:
                 found += await check_unresolvable(sorted(set(audit.sdist_only)), ctx)
-            # A name the screen flagged is not flagged again by the same check on the plan.
-            flagged = {(f.check, f.package) for f in screened}
-            found += [f for f in await check_plan(ctx) if (f.check, f.package) not in flagged]
+            found += await check_plan(ctx)
+            # A name the screen flagged is reported once, by the plan (with its version).
+            again = {(f.check, f.package) for f in found}
+            found[:0] = [f for f in screened if (f.check, f.package) not in again]
             if audit.environment is not None:
                 found += await check_installed(audit.environment.startup, ctx)
         finally:
