@@ -2,7 +2,7 @@
 PYTHON ?= python3
 PYTEST_WORKERS ?= auto
 
-.PHONY: install test test-live bench bench-live lint format hotlist eval-typosquat eval-ci
+.PHONY: install test test-live bench bench-live lint format hotlist eval-typosquat eval-ci docs docs-serve
 
 install:
 	$(PYTHON) -m pip install -e '.[dev]'
@@ -14,15 +14,16 @@ test-live:
 	$(PYTHON) -m pytest -m live -q -p no:cacheprovider
 
 # spip install against pip install, side by side in fresh venvs, on the test index.
+# Also refreshes the docs' benchmark table (docs/bench.md).
 BENCH_ARGS ?=
 bench:
-	$(PYTHON) -m benchmarks.bench $(BENCH_ARGS)
+	$(PYTHON) -m benchmarks.bench --markdown docs/bench.md $(BENCH_ARGS)
 
 # The same against the real PyPI (requests; flask sqlalchemy pydantic; jupyterlab).
 bench-live:
 	$(PYTHON) -m benchmarks.bench --live $(BENCH_ARGS)
 
-LINTED = spip tests hotlist benchmarks evaluations noxfile.py
+LINTED = spip tests hotlist benchmarks evaluations docs noxfile.py
 lint:
 	$(PYTHON) -m ruff check $(LINTED)
 	$(PYTHON) -m ruff format --check $(LINTED)
@@ -46,3 +47,13 @@ eval-typosquat:
 EVAL_ARGS ?=
 eval-ci:
 	$(PYTHON) -m evaluations.eval_ci $(EVAL_ARGS)
+
+# The documentation site (needs the docs extra: pip install -e '.[docs]'): the reference
+# pages are generated from the code, then Material for MkDocs builds with warnings as errors.
+docs:
+	$(PYTHON) docs/gen_reference.py
+	NO_MKDOCS_2_WARNING=1 $(PYTHON) -m mkdocs build --strict
+
+docs-serve:
+	$(PYTHON) docs/gen_reference.py
+	NO_MKDOCS_2_WARNING=1 $(PYTHON) -m mkdocs serve

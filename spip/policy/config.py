@@ -45,6 +45,21 @@ class Config:
         return False
 
 
+# What each setting means, for people (the generated settings reference, `--help`).
+SETTINGS_HELP: dict[str, str] = {
+    "sensitivity": "How easily the gate stops: `low`, `medium` or `high` (see the gate).",
+    "ignore_warning": "Go on despite findings (they are still printed and written down).",
+    "allow": '`"package"` or `"package:check"` entries accepted without a question '
+    "(a reviewed false positive).",
+    "pypi_url": "Base URL of the PyPI JSON API the checks read (a mirror, a test index).",
+    "cache_dir": "spip's history, HTTP cache, verified files and quarantine.",
+    "findings_json": "Write the findings document (JSON) to this path.",
+    "fresh_release_hours": "A release younger than this many hours is `fresh-release` "
+    "(0 turns the check off).",
+    "hotlist_extra": "Extra popular names (your internal packages) for `typosquat`.",
+}
+
+
 def _platform_dir(kind: str) -> Path:
     home = Path.home()
     if sys.platform == "win32":

@@ -79,13 +79,13 @@ def test_a_fresh_release_in_requirements_is_refused_with_its_line_in_sarif(
 
 
 def test_a_typo_squatted_name_is_screened_and_located(run_spip, fake_index, tmp_path):
-    fake_index.publish("requsets", "1.0")
-    (tmp_path / "requirements.txt").write_text("requsets\n")
+    fake_index.publish("reqeusts", "1.0")
+    (tmp_path / "requirements.txt").write_text("reqeusts\n")
     result = run_spip("audit", "-r", "requirements.txt", "--format", "json")
     assert result.returncode == EXIT_REFUSED, result.stderr
     squats = [f for f in json.loads(result.stdout)["findings"] if f["check"] == "typosquat"]
     # once (the screen's and the plan's are one), with the version pip chose
-    assert [(f["package"], f["version"]) for f in squats] == [("requsets", "1.0")]
+    assert [(f["package"], f["version"]) for f in squats] == [("reqeusts", "1.0")]
 
 
 def test_pyproject_dependencies_and_optional_ones_on_request(run_spip, fresh_and_clean, tmp_path):
