@@ -1,4 +1,5 @@
-"""The ``spip`` command: ``install`` is guarded; every other command is plain pip.
+"""The ``spip`` command: ``install`` is guarded; every other command is plain pip
+(``uv``, ``uvx``, ``pipx`` and ``shims``: :mod:`spip.cli.tools`).
 
 Kept import-light: ``spip list`` or ``spip --version`` load nothing beyond
 click; the install machinery (httpx, pydantic, the checks) is imported only
@@ -14,6 +15,7 @@ from pathlib import Path
 import click
 
 from spip import __version__
+from spip.cli.guard import fail, run_guarded
 from spip.cli.help import spip_options_help
 from spip.installer.pip_args import GENERAL_VALUE_OPTIONS
 
@@ -27,11 +29,6 @@ def _split_command(argv: list[str]) -> tuple[str | None, int]:
             return tok, i
         i += 2 if tok in GENERAL_VALUE_OPTIONS else 1
     return None, -1
-
-
-def _fail(message: str, status: int = 2) -> None:
-    click.echo(f"spip: error: {message}", err=True)
-    sys.exit(status)
 
 
 @click.command(
@@ -67,7 +64,7 @@ def install(
     try:
         parsed = parse(args)
     except ArgsError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     from spip.core.logs import configure
 
     configure(verbose=parsed.has("-v", "--verbose"))
@@ -75,36 +72,7 @@ def install(
     # loads the rest of itself and screens the names (it gets its orders after).
     installer = PipInstaller.start(parsed)
 
-    from spip.index.errors import ClientSettingsError
-    from spip.install import front
-    from spip.policy import config as config_mod
-
-    try:
-        settings = config_mod.load(
-            {
-                "sensitivity": sensitivity,
-                "ignore_warning": ignore_warning,
-                "findings_json": findings_json,
-            }
-        )
-        if settings.findings_json is not None:
-            folder = settings.findings_json.resolve().parent
-            if not folder.is_dir() or not os.access(folder, os.W_OK):
-                raise ArgsError(
-                    f"cannot write the findings file {settings.findings_json}: "
-                    "its folder does not exist or is not writable"
-                )
-        interactive = sys.stdin.isatty() and not installer.no_input
-        status = front.run(installer, settings, interactive)
-    except (config_mod.ConfigError, ArgsError, ClientSettingsError) as exc:
-        installer.cancel()
-        _fail(str(exc))
-    # The install is over: its files are closed and its temporary folders gone.
-    # Tearing down the interpreter with httpx and pydantic loaded costs ~0.1 s
-    # that buys the user nothing, so leave at once (measured in `make bench`).
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(status)
+    run_guarded(installer, sensitivity, ignore_warning, findings_json)
 
 
 def _version(argv: list[str]) -> int:
@@ -130,6 +98,10 @@ def main(argv: list[str] | None = None) -> None:
             from spip.cli.audit import audit
 
             audit.main(args=argv[index + 1 :], prog_name="spip audit")
+        elif command in ("uv", "uvx", "pipx", "shims"):
+            from spip.cli import tools
+
+            tools.main(command, argv[index + 1 :])
         elif command == "quarantine":
             from spip.cli.quarantine import quarantine
 

@@ -18,6 +18,7 @@ def document(state: InstallState) -> dict[str, Any]:
     return {
         "spip_version": __version__,
         "hotlist_snapshot": snapshot_date(),
+        "installer": state.installer,
         "sensitivity": state.config.sensitivity,
         "decision": state.decision,
         "exit_status": state.status,

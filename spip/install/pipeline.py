@@ -125,6 +125,10 @@ async def resolve(
         follower = asyncio.ensure_future(session.head.follow(pending.lines))
         res = await asyncio.to_thread(pending.wait)
         await follower
+        if res.error:
+            output.say(f"spip: error: {res.error}; nothing was installed.", fg="red")
+            finish(state, "failed", gate.EXIT_UNSAFE)
+            return None
         if res.returncode == 0:
             state.timings["phase1"] = state.since_start() - start
             return res

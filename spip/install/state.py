@@ -20,7 +20,7 @@ STARTED = time.perf_counter()  # when spip's install machinery was first importe
 @dataclass
 class InstallState:
     config: Config
-    installer: str  # which installer: "pip"
+    installer: str  # which installer: "pip", "uv" or "pipx"
     interactive: bool  # someone can answer a question
     dry_run: bool
     requested: list[str] = field(default_factory=list)  # the project names the user typed

@@ -1,2 +1,3 @@
-"""The installer seam: resolve a plan, install exactly the verified files (pip; uv and
-pipx to come). Subprocesses only: no installer is ever imported. Imports core, plan."""
+"""The installer seam: resolve a plan, install exactly the verified files (pip, uv, pipx;
+finding the real tools past spip's shims). Subprocesses only: no installer is ever
+imported. Imports core, plan, policy, ui."""

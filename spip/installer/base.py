@@ -1,4 +1,4 @@
-"""The seam between spip's pipeline and an installer (pip; uv and pipx to come).
+"""The seam between spip's pipeline and an installer (pip, uv, pipx).
 
 The pipeline asks an installer for three things: resolve a plan without installing
 anything (wheels only, except the projects the gate allowed to build), install
@@ -25,7 +25,8 @@ class Resolution:
 
     ``report``: the plan as pip's installation report (JSON text; None on failure);
     ``missing``: projects it found no usable wheel of (a wheels-only resolution);
-    ``stdout``/``stderr``: the installer's own output, shown when it failed.
+    ``stdout``/``stderr``: the installer's own output, shown when it failed;
+    ``error``: why spip cannot read the plan the installer gave (spip stops, exit 11).
     """
 
     returncode: int
@@ -33,6 +34,7 @@ class Resolution:
     stdout: str
     stderr: str
     missing: list[str] = field(default_factory=list)
+    error: str = ""
 
 
 class PendingResolution(Protocol):
@@ -49,7 +51,7 @@ class PendingResolution(Protocol):
 class Installer(Protocol):
     """One installer behind spip's pipeline."""
 
-    name: str  # "pip": recorded in the findings document
+    name: str  # "pip", "uv" or "pipx": recorded in the findings document
     python: str  # the interpreter whose environment the install targets
 
     @property

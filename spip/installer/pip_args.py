@@ -180,12 +180,24 @@ _LONG_ALIASES = {
 }
 
 
-def _canonical(name: str) -> str:
-    return _LONG_ALIASES.get(name, name)
+@dataclass(frozen=True)
+class Grammar:
+    """An installer's option syntax: which options take a value, and their short forms."""
+
+    value_options: frozenset[str] | set[str]
+    short_with_value: frozenset[str] | set[str]
+    aliases: dict[str, str]
+
+    def canonical(self, name: str) -> str:
+        return self.aliases.get(name, name)
 
 
-def parse(args: list[str]) -> PipInstallArgs:
-    """Split ``pip install`` arguments into options and positional requirements."""
+PIP = Grammar(_VALUE_OPTIONS, _SHORT_WITH_VALUE, _LONG_ALIASES)
+
+
+def parse(args: list[str], grammar: Grammar = PIP) -> PipInstallArgs:
+    """Split ``pip install`` (or another ``grammar``'s) arguments into options and
+    positional requirements."""
     out = PipInstallArgs()
     i = 0
     while i < len(args):
@@ -196,17 +208,17 @@ def parse(args: list[str]) -> PipInstallArgs:
         if tok.startswith("--"):
             name, eq, value = tok.partition("=")
             if eq:
-                out.options.append(Option(_canonical(name), value, (tok,)))
-            elif name in _VALUE_OPTIONS:
+                out.options.append(Option(grammar.canonical(name), value, (tok,)))
+            elif name in grammar.value_options:
                 if i + 1 >= len(args):
                     raise ArgsError(f"option {name} requires a value")
-                out.options.append(Option(_canonical(name), args[i + 1], (tok, args[i + 1])))
+                out.options.append(Option(grammar.canonical(name), args[i + 1], (tok, args[i + 1])))
                 i += 1
             else:
-                out.options.append(Option(_canonical(name), None, (tok,)))
+                out.options.append(Option(grammar.canonical(name), None, (tok,)))
         elif tok.startswith("-") and len(tok) > 1:
             short = tok[:2]
-            if short in _SHORT_WITH_VALUE:
+            if short in grammar.short_with_value:
                 if len(tok) > 2:
                     value = tok[2:].removeprefix("=")
                     out.options.append(Option(short, value, (tok,)))
@@ -217,7 +229,7 @@ def parse(args: list[str]) -> PipInstallArgs:
                     raise ArgsError(f"option {short} requires a value")
             else:  # flags, possibly bundled: -qq, -vU
                 for ch in tok[1:]:
-                    out.options.append(Option(_canonical("-" + ch), None, ()))
+                    out.options.append(Option(grammar.canonical("-" + ch), None, ()))
                 out.options[-1] = Option(out.options[-1].name, None, (tok,))
         else:
             out.requirements.append(tok)

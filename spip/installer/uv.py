@@ -1,0 +1,442 @@
+"""uv behind the installer seam: uv resolves, spip checks, uv installs the verified files.
+
+- The plan: ``uv pip install --dry-run --output-format json`` (wheels only: no build
+  code runs before the gate), which names every distribution and version to install;
+- its files: ``uv pip compile --no-deps --format pylock.toml`` over those exact pins,
+  with the user's index settings, gives each file's URL and sha256 (the wheel picked
+  is the one the target interpreter ranks first, as uv does); each file's core
+  metadata comes from its PEP 658 ``.metadata`` file. spip turns that into the plan
+  the checks read (pip's report shape);
+- the install: ``uv --no-config pip install --offline --no-cache --no-deps --no-index
+  --find-links DIR --require-hashes`` of those pins, with the variables that add
+  sources scrubbed, so uv can take no file but the verified ones.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import subprocess
+import tempfile
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from spip.core.logs import log
+from spip.installer.base import Resolution
+from spip.installer.pip import install_dirs, install_dirs_command
+from spip.installer.pip_args import PipInstallArgs, typed_names
+from spip.installer.pip_process import venv_python
+from spip.installer.uv_args import (
+    direct_references,
+    index_options,
+    install_options,
+    plan_options,
+)
+
+if TYPE_CHECKING:
+    from spip.plan.report import PlannedDist
+
+MIN_UV = (0, 13)  # the first uv whose dry-run JSON spip was tried with
+KNOWN_SCHEMAS = ("preview",)  # uv's dry-run JSON schema versions spip reads
+# Variables through which uv takes packages from somewhere else than the command line.
+_SOURCE_VARIABLES = (
+    "UV_INDEX",
+    "UV_DEFAULT_INDEX",
+    "UV_EXTRA_INDEX_URL",
+    "UV_FIND_LINKS",
+    "UV_CONSTRAINT",
+    "UV_OVERRIDE",
+    "UV_BUILD_CONSTRAINT",
+    "UV_EXCLUDE",
+    "UV_TORCH_BACKEND",
+    "UV_CONFIG_FILE",
+    "UV_NO_BINARY",
+    "UV_ONLY_BINARY",
+    "UV_PYTHON",
+)
+_TAGS_SCRIPT = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from packaging import tags
+print("\\n".join(str(t) for t in tags.sys_tags()))
+"""
+
+
+class UvError(Exception):
+    """uv is missing, too old, or said something spip cannot read."""
+
+
+def scrubbed_environ(environ: Mapping[str, str]) -> dict[str, str]:
+    """``environ`` without the variables that would give uv other sources."""
+    return {k: v for k, v in environ.items() if not k.startswith(_SOURCE_VARIABLES)}
+
+
+def uv_version(text: str) -> tuple[int, ...]:
+    """``uv 0.13.9 (...)`` -> (0, 13, 9)."""
+    parts = text.split()
+    if len(parts) < 2:
+        raise UvError(f"cannot read uv's version from {text.strip()!r}")
+    try:
+        return tuple(int(p) for p in parts[1].split(".")[:3])
+    except ValueError:
+        raise UvError(f"cannot read uv's version from {text.strip()!r}") from None
+
+
+def planned_changes(text: str) -> list[tuple[str, str]]:
+    """The ``name==version`` pairs uv's dry-run JSON would install.
+
+    Fails (:class:`UvError`) on a schema version spip does not know: the format is
+    marked experimental, and guessing at a plan is not checking it.
+    """
+    try:
+        doc = json.loads(text)
+        schema = doc["schema"]["version"]
+        changes = doc["changes"]
+    except (ValueError, KeyError, TypeError):
+        raise UvError("uv's dry-run plan is not the JSON spip reads") from None
+    if schema not in KNOWN_SCHEMAS:
+        raise UvError(
+            f"uv's dry-run plan has schema version {schema!r}, which spip does not know "
+            f"(it reads {', '.join(KNOWN_SCHEMAS)}); update spip, or use a uv it knows"
+        )
+    out = []
+    for change in changes:
+        action = change.get("action")
+        if action == "installed":
+            out.append((str(change["name"]), str(change["version"])))
+        elif action not in ("uninstalled", "removed"):
+            raise UvError(f"uv's dry-run plan has an action spip does not know: {action!r}")
+    return out
+
+
+@dataclass(frozen=True)
+class LockedFile:
+    name: str
+    version: str
+    url: str
+    sha256: str
+
+
+def _wheel_rank(filename: str, ranks: Mapping[str, int]) -> int:
+    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+    try:
+        tags = parse_wheel_filename(filename)[3]
+    except InvalidWheelFilename:
+        return len(ranks) + 1
+    return min((ranks.get(str(t), len(ranks)) for t in tags), default=len(ranks))
+
+
+def locked_files(text: str, tags: Sequence[str], source_allowed: Sequence[str]) -> list[LockedFile]:
+    """One file per package of a ``pylock.toml`` written for the target interpreter:
+    its best-ranked wheel (``tags`` is the interpreter's order), or its sdist when only
+    a build can provide it (``source_allowed``)."""
+    from packaging.utils import canonicalize_name
+
+    from spip.core.toml import loads
+
+    ranks = {tag: i for i, tag in enumerate(tags)}
+    out = []
+    for package in loads(text).get("packages", []):
+        name, version = str(package["name"]), str(package["version"])
+        wheels: list[dict[str, Any]] = package.get("wheels", [])
+        chosen: dict[str, Any] | None = None
+        if wheels:
+            chosen = min(wheels, key=lambda w: _wheel_rank(w["url"].rsplit("/", 1)[-1], ranks))
+        elif canonicalize_name(name) in source_allowed:
+            chosen = package.get("sdist")
+        if chosen is None or "sha256" not in chosen.get("hashes", {}):
+            raise UvError(f"uv named no usable file with a sha256 for {name}=={version}")
+        out.append(LockedFile(name, version, str(chosen["url"]), chosen["hashes"]["sha256"]))
+    return out
+
+
+def core_metadata(name: str, version: str, text: str | None) -> dict[str, Any]:
+    """pip's JSON rendering of a METADATA file (what the plan's ``metadata`` holds)."""
+    from email.parser import HeaderParser
+
+    meta: dict[str, Any] = {"name": name, "version": version}
+    if text is None:
+        return meta
+    message = HeaderParser().parsestr(text)
+    for header in ("Summary", "Home-page", "Author", "Author-email", "Maintainer-email"):
+        if message.get(header):
+            meta[header.lower().replace("-", "_")] = str(message[header])
+    meta["project_url"] = [str(v) for v in message.get_all("Project-URL") or []]
+    meta["requires_dist"] = [str(v) for v in message.get_all("Requires-Dist") or []]
+    body = message.get_payload()
+    meta["description"] = str(message.get("Description") or body or "") or None
+    return meta
+
+
+def _fetch_metadata(files: Sequence[LockedFile]) -> list[str | None]:
+    """Each wheel's PEP 658 metadata file (None where the index has none: a help only,
+    the checks read the index's release data and the file itself)."""
+    import httpx
+
+    def one(client: httpx.Client, file: LockedFile) -> str | None:
+        if not file.url.endswith(".whl"):
+            return None
+        try:
+            answer = client.get(file.url + ".metadata")
+        except httpx.HTTPError as exc:
+            log.debug("no metadata file for %s: %s", file.url, exc)
+            return None
+        return answer.text if answer.status_code == 200 else None
+
+    with httpx.Client(timeout=15, follow_redirects=True) as client, ThreadPoolExecutor(8) as pool:
+        return list(pool.map(lambda f: one(client, f), files))
+
+
+def synthesised_report(files: Sequence[LockedFile], requested: Sequence[str]) -> str:
+    """The plan in pip's installation report format (version 1), for the checks."""
+    metadata = _fetch_metadata(files)
+    install = [
+        {
+            "download_info": {"url": f.url, "archive_info": {"hashes": {"sha256": f.sha256}}},
+            "requested": _canonical(f.name) in requested,
+            "metadata": core_metadata(f.name, f.version, text),
+        }
+        for f, text in zip(files, metadata, strict=True)
+    ]
+    return json.dumps({"version": "1", "install": install})
+
+
+def _canonical(name: str) -> str:
+    from packaging.utils import canonicalize_name
+
+    return canonicalize_name(name)
+
+
+def missing_wheels(stderr: str) -> list[str]:
+    """Projects uv found no usable wheel of in a wheels-only resolution."""
+    import re
+
+    return re.findall(r"Wheels are required for `([A-Za-z0-9._-]+)`", stderr)
+
+
+class UvResolution:
+    """The planning runs under way: the dry-run now, then the pins' files."""
+
+    def __init__(self, installer: UvInstaller, source_allowed: Sequence[str]) -> None:
+        self._installer, self._allowed = installer, list(source_allowed)
+        self.lines: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self.lines.put(None)  # uv prints no progress spip could start work on
+        self._dry = installer.spawn(
+            [
+                *("pip", "install", "--dry-run", "--output-format", "json"),
+                *self._build_options(),
+                *plan_options(installer.args),
+                *installer.args.requirements,
+            ]
+        )
+
+    def _build_options(self) -> list[str]:
+        if not self._allowed:
+            return ["--no-build"]
+        return ["--only-binary", ":all:", *(t for n in self._allowed for t in ("--no-binary", n))]
+
+    def wait(self) -> Resolution:
+        stdout, stderr = self._dry.communicate()
+        try:
+            self._installer.check_version()
+        except UvError as exc:
+            return Resolution(1, None, stdout, stderr, error=str(exc))
+        if self._dry.returncode != 0:
+            return Resolution(self._dry.returncode, None, stdout, stderr, missing_wheels(stderr))
+        try:
+            pins = planned_changes(stdout)
+            if not pins:
+                return Resolution(0, json.dumps({"version": "1", "install": []}), "", stderr)
+            files = self._installer.locate(pins, self._allowed)
+        except UvError as exc:
+            return Resolution(1, None, stdout, stderr, error=str(exc))
+        report = synthesised_report(files, self._installer.requested)
+        return Resolution(0, report, "", "")
+
+
+class UvInstaller:
+    """``uv pip install``, with the plan checked and the verified files installed offline."""
+
+    name = "uv"
+
+    def __init__(self, uv: str, args: PipInstallArgs, python: str) -> None:
+        self.uv, self.args, self.python = uv, args, python
+        self.requested: list[str] = []
+        self._procs: list[subprocess.Popen[str]] = []
+        self._tmp = tempfile.TemporaryDirectory(prefix="spip-uv-")
+        self._version = self.spawn(["--version"])
+        self._tags = subprocess.Popen(
+            [python, "-I", "-c", _TAGS_SCRIPT, _packaging_home()],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        self._procs.append(self._tags)
+        self._dirs: subprocess.Popen[str] | None = None
+
+    @classmethod
+    def start(cls, uv: str, args: PipInstallArgs) -> UvInstaller:
+        direct = direct_references(args)
+        if direct:
+            raise UvError(
+                f"spip cannot check {direct[0]!r} through uv (only index projects: a path, "
+                "URL or editable has no name==version pin); use `spip install` for it"
+            )
+        return cls(uv, args, target_python(uv, args, os.environ))
+
+    def spawn(
+        self, args: Sequence[str], env: Mapping[str, str] | None = None
+    ) -> subprocess.Popen[str]:
+        proc = subprocess.Popen(
+            [self.uv, *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            env=dict(env) if env is not None else None,
+        )
+        self._procs.append(proc)
+        return proc
+
+    def check_version(self) -> None:
+        found = uv_version(self._version.communicate()[0])
+        if found[:2] < MIN_UV:
+            raise UvError(
+                f"uv {'.'.join(map(str, found))} is older than spip supports "
+                f"({'.'.join(map(str, MIN_UV))} or newer); update uv"
+            )
+
+    @property
+    def dry_run(self) -> bool:
+        return self.args.has("--dry-run")
+
+    @property
+    def no_input(self) -> bool:
+        return self.args.has("--no-input")
+
+    @property
+    def net_options(self) -> Mapping[str, Sequence[str]]:
+        return {"cert": self.args.values("--cert")}
+
+    def typed_names(self, cwd: Path) -> list[str]:
+        # ``-r pyproject.toml`` (or setup.cfg, pylock.toml) is no requirements file to read
+        # line by line; the plan's checks cover what it names.
+        args = PipInstallArgs(
+            [o for o in self.args.options if not (o.name == "-r" and _project_file(o.value))],
+            self.args.requirements,
+        )
+        self.requested = [_canonical(n) for n in typed_names(args, cwd)]
+        return self.requested
+
+    def resolve(self, source_allowed: Sequence[str] = ()) -> UvResolution:
+        return UvResolution(self, source_allowed)
+
+    def locate(self, pins: Sequence[tuple[str, str]], allowed: Sequence[str]) -> list[LockedFile]:
+        """The file, URL and sha256 of each pin: ``uv pip compile`` with the user's indexes."""
+        pins_in = Path(self._tmp.name) / "plan.in"
+        pins_in.write_text("".join(f"{n}=={v}\n" for n, v in pins), encoding="utf-8")
+        build = ["--no-build"] if not allowed else []
+        compile_ = self.spawn(
+            [
+                *("pip", "compile", "--no-deps", "--format", "pylock.toml", "--no-header"),
+                *("--quiet", "--python", self.python, *build, *index_options(self.args)),
+                str(pins_in),
+            ]
+        )
+        out, err = compile_.communicate()
+        if compile_.returncode != 0:
+            raise UvError(f"uv could not name the files of its own plan: {err.strip()[-300:]}")
+        tags = self._tags.communicate()[0].split()
+        return locked_files(out, tags, [_canonical(n) for n in allowed])
+
+    def resolved(self, resolution: Resolution) -> None:
+        """uv writes no report of its own."""
+
+    def prepare_install(self) -> None:
+        if self.dry_run:
+            return
+        command = install_dirs_command(self.python, self.args)
+        self._dirs = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        self._procs.append(self._dirs)
+
+    def install_dirs(self) -> list[Path]:
+        if self._dirs is None:
+            return []
+        return install_dirs(self._dirs.communicate()[0], self.args)
+
+    def install(
+        self, plan: Sequence[PlannedDist], files: Mapping[str, Path | None], folder: Path
+    ) -> int:
+        """uv installs the pins from ``folder`` alone, offline, every file hash-checked.
+
+        An sdist's build needs its build dependencies from an index: only then are the
+        user's index options kept (the pins stay hash-checked under --require-hashes).
+        """
+        from spip.policy.gate import EXIT_UNSAFE
+        from spip.ui import output
+
+        unfetched = [d.name for d in plan if files.get(d.name) is None]
+        if unfetched:
+            output.say(
+                f"spip: error: spip could not fetch {', '.join(unfetched)} itself, and uv "
+                "installs only verified files; nothing was installed.",
+                fg="red",
+            )
+            return EXIT_UNSAFE
+        pins = Path(self._tmp.name) / "pins.txt"
+        pins.write_text(
+            "".join(f"{d.name}=={d.version} --hash=sha256:{d.sha256}\n" for d in reversed(plan)),
+            encoding="utf-8",
+        )
+        needs_index = any(not d.is_wheel for d in plan)
+        sources = index_options(self.args) if needs_index else ["--offline", "--no-index"]
+        command = [self.uv, "--no-config", "pip", "install", "--python", self.python]
+        command += ["--no-cache", "--no-deps", "--find-links", str(folder), *sources]
+        command += ["--require-hashes", "-r", str(pins), *install_options(self.args)]
+        return subprocess.call(command, env=scrubbed_environ(os.environ))
+
+    def cancel(self) -> None:
+        for proc in self._procs:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+        self._tmp.cleanup()
+
+
+def _project_file(path: str | None) -> bool:
+    return bool(path) and Path(path or "").name.endswith((".toml", ".cfg", ".py"))
+
+
+def _packaging_home() -> str:
+    """The folder spip's own ``packaging`` is imported from (pure Python: any target runs it)."""
+    import packaging
+
+    return str(Path(packaging.__file__).parent.parent)
+
+
+def target_python(uv: str, args: PipInstallArgs, environ: Mapping[str, str]) -> str:
+    """The interpreter ``uv pip install`` would install into, as a path.
+
+    A path given to ``--python`` is used as it is; else the active virtual environment
+    (unless ``--system``); else uv's own discovery (``uv python find``), which every
+    planning and install run then gets explicitly, so they all target the same one.
+    """
+    request = args.last("-p")
+    if request and (os.sep in request or "/" in request):
+        path = Path(request)
+        return str(venv_python(path) if path.is_dir() else path)
+    venv = environ.get("VIRTUAL_ENV")
+    if not request and not args.has("--system") and venv and venv_python(Path(venv)).exists():
+        return str(venv_python(Path(venv)))
+    command = [uv, "python", "find", *([request] if request else [])]
+    if args.has("--system"):
+        command.append("--system")
+    found = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    if found.returncode != 0 or not found.stdout.strip():
+        raise UvError(f"uv found no Python to install into: {found.stderr.strip()[-200:]}")
+    return found.stdout.strip()
