@@ -1,0 +1,173 @@
+"""End to end: ``spip uv pip install`` with the real uv, the project's index, fresh venvs."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from spip.installer.tools import find_tool
+from tests.fakeindex import build_wheel, underscore_name
+
+REFUSED, UNSAFE = 10, 11
+
+try:
+    UV = find_tool("uv")
+except Exception:  # the test extra installs uv; without it these tests cannot run
+    pytest.skip("uv is not installed", allow_module_level=True)
+
+
+@pytest.fixture
+def uv_env(spip_env, fake_index, tmp_path):
+    """spip's test environment, with uv pointed at the fake index and a private cache."""
+    return {
+        **spip_env,
+        "UV_INDEX_URL": fake_index.simple_url,
+        "UV_CACHE_DIR": str(tmp_path / "uv-cache"),
+        "UV_NO_PROGRESS": "1",
+    }
+
+
+def spip_uv(run_spip, env, *args):
+    return run_spip("uv", "pip", *args, env=env)
+
+
+def installed(venv) -> set[str]:
+    return {p.name.split("-")[0] for p in venv.site_packages.glob("*.dist-info")}
+
+
+def test_clean_install_and_findings_document(
+    run_spip, uv_env, venv, fake_index, unique_name, tmp_path
+):
+    dep, top = unique_name("uvdep"), unique_name("uvtop")
+    fake_index.publish(dep, "1.0")
+    fake_index.publish(top, "2.0", requires=[f"{dep}>=1"])
+    report = tmp_path / "f.json"
+    result = spip_uv(run_spip, uv_env, "install", top, "--findings-json", report)
+    assert result.returncode == 0, result.stderr
+    assert {underscore_name(top), underscore_name(dep)} <= installed(venv)
+    doc = json.loads(report.read_text())
+    assert doc["installer"] == "uv" and doc["decision"] == "installed"
+    assert {(p["name"], p["version"], p["requested"]) for p in doc["plan"]} == {
+        (top, "2.0", True),
+        (dep, "1.0", False),
+    }
+    assert all(len(p["sha256"]) == 64 and p["url"].startswith(fake_index.url) for p in doc["plan"])
+    # Nothing left to do: uv's own word, exit 0.
+    again = spip_uv(run_spip, uv_env, "install", top)
+    assert again.returncode == 0, again.stderr
+
+
+def test_dry_run_installs_nothing(run_spip, uv_env, venv, fake_index, unique_name):
+    name = unique_name("uvdry")
+    fake_index.publish(name, "1.0")
+    result = spip_uv(run_spip, uv_env, "install", "--dry-run", name)
+    assert result.returncode == 0, result.stderr
+    assert f"{name} 1.0 (requested, index)" in result.stderr
+    assert underscore_name(name) not in installed(venv)
+
+
+def test_typosquat_refused_before_uv_runs(run_spip, uv_env, venv, fake_index):
+    fake_index.clear_log()
+    result = spip_uv(run_spip, uv_env, "install", "reqeusts")
+    assert result.returncode == REFUSED
+    assert "typosquat" in result.stderr
+    assert fake_index.requests == []  # uv never asked the index
+
+
+def test_fresh_release_is_refused_in_ci(run_spip, uv_env, venv, fake_index, unique_name, tmp_path):
+    from datetime import timedelta
+
+    name = unique_name("uvfresh")
+    fake_index.publish(name, "1.0", upload_time=timedelta(hours=1))
+    report = tmp_path / "f.json"
+    result = spip_uv(run_spip, uv_env, "install", name, "--findings-json", report)
+    assert result.returncode == REFUSED, result.stderr
+    assert [(f["check"], f["severity"]) for f in json.loads(report.read_text())["findings"]] == [
+        ("fresh-release", "MEDIUM")
+    ]
+    assert underscore_name(name) not in installed(venv)
+
+
+def test_hidden_code_pth_is_refused(run_spip, uv_env, venv, fake_index, unique_name):
+    name = unique_name("uvpth")
+    payload = "import base64; exec(base64.b64decode('cHJpbnQoMSk='))\n"
+    fake_index.publish(name, "1.0", files={f"{underscore_name(name)}.pth": payload})
+    result = spip_uv(run_spip, uv_env, "install", name)
+    assert result.returncode == REFUSED
+    assert "HIGH   pth-file" in result.stderr
+    assert underscore_name(name) not in installed(venv)
+    assert not (venv.site_packages / f"{underscore_name(name)}.pth").exists()
+
+
+def test_file_swapped_after_planning_is_never_installed(
+    run_spip, uv_env, venv, fake_index, unique_name, tmp_path
+):
+    name = unique_name("uvswap")
+    fake_index.publish(name, "1.0")
+    evil = build_wheel(tmp_path / "evil", name, "1.0", files={"evil.pth": "import os\n"})
+    # uv's planning reads only metadata: the first GET of the wheel is spip's own.
+    fake_index.swap(f"{underscore_name(name)}-1.0-py3-none-any.whl", evil, after=0)
+    result = spip_uv(run_spip, uv_env, "install", name)
+    assert result.returncode == UNSAFE, result.stderr
+    assert underscore_name(name) not in installed(venv)
+    assert not (venv.site_packages / "evil.pth").exists()
+
+
+def _phase2(venv, folder: Path, name: str, sha256: str, env: dict, cwd: Path, *args: str) -> int:
+    """uv's install step alone, as spip runs it (real uv, a plan of one wheel)."""
+    script = f"""
+import json, os, sys
+os.chdir({str(cwd)!r})
+from spip.installer.uv import UvInstaller, synthesised_report, LockedFile
+from spip.installer.uv_args import parse
+from spip.plan.report import parse_report
+file = LockedFile({name!r}, "1.0", "http://x/{underscore_name(name)}-1.0-py3-none-any.whl", {sha256!r})
+plan = parse_report(synthesised_report([file], [])).install
+installer = UvInstaller({UV!r}, parse({list(args)!r}), {str(venv.python)!r})
+status = installer.install(plan, {{plan[0].name: {str(folder)!r}}}, __import__("pathlib").Path({str(folder)!r}))
+installer.cancel()
+sys.exit(status)
+"""
+    import subprocess
+
+    return subprocess.run([sys.executable, "-c", script], env=env, capture_output=True).returncode
+
+
+def test_stray_configured_find_links_cannot_supply_a_file(venv, uv_env, unique_name, tmp_path):
+    import hashlib
+
+    name = unique_name("uvstray")
+    module = f"{underscore_name(name)}.py"
+    good = build_wheel(tmp_path / "good", name, "1.0", files={module: "GOOD = 1\n"})
+    stray = tmp_path / "stray"  # a better-ranked wheel and a same-named one, both bad
+    build_wheel(stray, name, "1.0", files={module: "GOOD = 0\n"})
+    build_wheel(stray / "tagged", name, "1.0", files={module: "GOOD = 0\n"}, tag="py311-none-any")
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "proj" / "uv.toml").write_text(f'[pip]\nfind-links = ["{stray / "tagged"}"]\n')
+    env = {**uv_env, "UV_FIND_LINKS": str(stray)}
+    sha = hashlib.sha256(good.read_bytes()).hexdigest()
+    assert _phase2(venv, good.parent, name, sha, env, tmp_path / "proj") == 0
+    assert (venv.site_packages / module).read_text() == "GOOD = 1\n"
+    # --require-hashes fails closed: a file that does not match is not installed.
+    other = tmp_path / "other"
+    build_wheel(other, name, "1.0", files={module: "GOOD = 2\n"})
+    assert _phase2(venv, other, name, sha, env, tmp_path, "--reinstall") != 0
+    assert (venv.site_packages / module).read_text() == "GOOD = 1\n"
+
+
+@pytest.mark.parametrize("args", [["pip", "list"], ["pip", "show", "no-such-project-x"], ["frob"]])
+def test_other_uv_commands_pass_through(run_spip, uv_env, venv, args):
+    import subprocess
+
+    ours = run_spip("uv", *args, env=uv_env)
+    theirs = subprocess.run(
+        [UV, *args], env=uv_env, capture_output=True, text=True, cwd=venv.path.parent
+    )
+    assert (ours.returncode, ours.stdout, ours.stderr) == (
+        theirs.returncode,
+        theirs.stdout,
+        theirs.stderr,
+    )
