@@ -119,15 +119,17 @@ def test_file_swapped_after_planning_is_never_installed(
 def _phase2(venv, folder: Path, name: str, sha256: str, env: dict, cwd: Path, *args: str) -> int:
     """uv's install step alone, as spip runs it (real uv, a plan of one wheel)."""
     script = f"""
-import json, os, sys
+import os, pathlib, sys
 os.chdir({str(cwd)!r})
 from spip.installer.uv import UvInstaller, synthesised_report, LockedFile
 from spip.installer.uv_args import parse
 from spip.plan.report import parse_report
-file = LockedFile({name!r}, "1.0", "http://x/{underscore_name(name)}-1.0-py3-none-any.whl", {sha256!r})
+url = "http://x/{underscore_name(name)}-1.0-py3-none-any.whl"
+file = LockedFile({name!r}, "1.0", url, {sha256!r})
 plan = parse_report(synthesised_report([file], [])).install
 installer = UvInstaller({UV!r}, parse({list(args)!r}), {str(venv.python)!r})
-status = installer.install(plan, {{plan[0].name: {str(folder)!r}}}, __import__("pathlib").Path({str(folder)!r}))
+folder = pathlib.Path({str(folder)!r})
+status = installer.install(plan, {{plan[0].name: folder}}, folder)
 installer.cancel()
 sys.exit(status)
 """
