@@ -98,7 +98,23 @@ def uv(args: list[str]) -> NoReturn:
     passthrough("uv", args)
 
 
+def shims(args: list[str]) -> NoReturn:
+    from spip.cli.shims import write_shims
+
+    if len(args) != 1 or args[0].startswith("-"):
+        fail("usage: spip shims DIR (writes pip, pip3, uv, uvx and pipx shims into DIR)")
+    try:
+        written = write_shims(Path(args[0]))
+    except (OSError, ValueError) as exc:
+        fail(str(exc))
+    click.echo(f"spip: wrote {', '.join(p.name for p in written)} into {written[0].parent}")
+    click.echo(f'spip: put it first on PATH: export PATH="{written[0].parent}:$PATH"')
+    sys.exit(0)
+
+
 def main(command: str, args: list[str]) -> NoReturn:
     if command == "uv":
         uv(args)
+    if command == "shims":
+        shims(args)
     passthrough(command, args)
