@@ -76,6 +76,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--modes", default="warm,cold", help="warm, cold or both (default)")
     parser.add_argument(
+        "--installers",
+        default="pip,uv",
+        help="pip (spip install vs pip install), uv (spip uv pip install vs uv pip install), "
+        "or both (default; not with --live)",
+    )
+    parser.add_argument(
         "--delay",
         type=float,
         default=DEFAULT_DELAY,
@@ -114,6 +120,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args.modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     if not args.modes or set(args.modes) - set(MODES):
         parser.error("--modes takes warm, cold or warm,cold")
+    args.installers = [i.strip() for i in args.installers.split(",") if i.strip()]
+    if not args.installers or set(args.installers) - {"pip", "uv"}:
+        parser.error("--installers takes pip, uv or pip,uv")
+    if args.live:
+        args.installers = ["pip"]
     if args.live:
         names = args.cases.split(",") if args.cases else list(LIVE_CASES)
         unknown = [n for n in names if n not in LIVE_CASES]
@@ -180,9 +191,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             for label, names in targets.items():
                 if args.checks_plan and label == checks_key and CHECKS_PLAN_SIZE not in args.cases:
                     continue
-                for mode in args.modes:
-                    result = attempt(f"{label} {mode}", bench.case, label, mode, names)
-                    cases += [result] if result is not None else []
+                for installer in args.installers:
+                    for mode in args.modes:
+                        what = f"{label} {installer} {mode}"
+                        result = attempt(what, bench.case, label, mode, names, installer)
+                        cases += [result] if result is not None else []
             if not args.no_startup:
                 startup = attempt("start-up", bench.startup)
             if args.checks_plan and not args.live:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from benchmarks.cases import CHECKS_PLAN_SIZE
+from spip.installer.tools import find_tool
 
 if TYPE_CHECKING:
     from tests.fakeindex import FakeIndex
@@ -271,7 +272,8 @@ class CaseResult:
     mode: str
     targets: list[str]
     plan_size: int = 0
-    pip: list[Sample] = field(default_factory=list)
+    installer: str = "pip"  # the baseline: pip (against spip install) or uv (spip uv pip)
+    pip: list[Sample] = field(default_factory=list)  # the baseline's samples
     spip: list[Sample] = field(default_factory=list)
     probe: dict[str, float] = field(default_factory=dict)
 
@@ -333,9 +335,17 @@ class Bench:
         venv = self.venvs.fresh()
         pip_cache, spip_cache = caches
         python = str(venv_python(venv))
+        uv_env = {
+            "UV_CACHE_DIR": str(pip_cache),
+            "UV_INDEX_URL": self.setting.env.get("PIP_INDEX_URL", ""),
+            "UV_NO_PROGRESS": "1",
+        }
         if tool == "pip":
             env = {**self.setting.env, "PIP_CACHE_DIR": str(pip_cache)}
             cmd = [python, "-m", "pip", "install", *targets]
+        elif tool == "uv":
+            env = {**self.setting.env, **uv_env}
+            cmd = [find_tool("uv"), "pip", "install", "--python", python, *targets]
         else:
             findings = self.work / f"findings-{self._n}-{time.monotonic_ns()}.json"
             env = {
@@ -350,7 +360,10 @@ class Bench:
             if probe:
                 env["SPIP_BENCH_PROBE"] = str(marks_path)
                 head = [sys.executable, "-c", PROBE]
-            cmd = [*head, "install", *targets, *extra, "--findings-json", str(findings)]
+            command = ["uv", "pip", "install"] if tool == "spip-uv" else ["install"]
+            if tool == "spip-uv":
+                env.update(uv_env)
+            cmd = [*head, *command, *targets, *extra, "--findings-json", str(findings)]
         launched = time.time()
         result = run_timed(cmd, env, self.cwd, self.work)
         self.venvs.discard(venv)
@@ -362,7 +375,7 @@ class Bench:
             )
         sample = Sample(tool, result.seconds, result.maxrss_kb, result.cpu)
         marks: dict[str, float] = {}
-        if tool == "spip":
+        if tool.startswith("spip"):
             document = json.loads(findings.read_text())
             findings.unlink()
             if document.get("decision") not in ("installed", "nothing-to-install"):
@@ -383,8 +396,13 @@ class Bench:
                 marks["cpu_self"] = probed.get("cpu_self", float("nan"))
         return sample, marks
 
-    def case(self, label: str, mode: str, targets: Sequence[str]) -> CaseResult:
-        result = CaseResult(label, mode, list(targets))
+    def case(
+        self, label: str, mode: str, targets: Sequence[str], installer: str = "pip"
+    ) -> CaseResult:
+        """``installer`` pip: pip install against spip install; uv: uv pip install against
+        spip uv pip install."""
+        result = CaseResult(label, mode, list(targets), installer=installer)
+        base, guarded = ("uv", "spip-uv") if installer == "uv" else ("pip", "spip")
         extra = ["--ignore-warning"] if self.setting.live else []
         shared = self.caches() if mode == "warm" else None
 
@@ -395,18 +413,17 @@ class Bench:
             # warm: fill both caches with the same plan, in other venvs; cold: one
             # untimed pair, so that the OS's own caches settle before timing
             log(f"{label} {mode}: warming up")
-            self.install("pip", targets, caches())
-            self.install("spip", targets, caches(), extra)
+            self.install(base, targets, caches())
+            self.install(guarded, targets, caches(), extra)
         for i in range(self.pairs):
-            for tool in ("pip", "spip"):
-                sample, _ = self.install(tool, targets, caches(), extra)
-                getattr(result, tool).append(sample)
+            for tool, samples in ((base, result.pip), (guarded, result.spip)):
+                samples.append(self.install(tool, targets, caches(), extra)[0])
             log(
-                f"{label} {mode}: pair {i + 1}/{self.pairs}: pip {result.pip[-1].seconds:.3f}s "
-                f"spip {result.spip[-1].seconds:.3f}s ({result.ratios[-1]:.2f}x)"
+                f"{label} {mode}: pair {i + 1}/{self.pairs}: {base} {result.pip[-1].seconds:.3f}s "
+                f"{guarded} {result.spip[-1].seconds:.3f}s ({result.ratios[-1]:.2f}x)"
             )
         result.plan_size = result.spip[0].plan_size
-        if not self.quick or self._probes == 0:  # --quick: start-up and memory once
+        if installer == "pip" and (not self.quick or self._probes == 0):  # --quick: once
             _, result.probe = self.install("spip", targets, caches(), extra, probe=True)
             self._probes += 1
         return result

@@ -23,6 +23,19 @@ _UV_GLOBAL_VALUES = frozenset(
 )
 # Commands spip guards, by the tool's first two words.
 UV_GUARDED = {("pip", "install")}
+# Install commands spip does not guard yet: refused rather than passed through unchecked.
+UV_UNGUARDED = {("pip", "sync"), ("tool", "install"), ("tool", "run"), ("tool", "upgrade")}
+PIPX_UNGUARDED = {
+    "install",
+    "inject",
+    "upgrade",
+    "upgrade-all",
+    "reinstall",
+    "reinstall-all",
+    "run",
+}
+# pipx's global options that take a value.
+_PIPX_GLOBAL_VALUES: frozenset[str] = frozenset()
 
 
 def _tool(name: str) -> str:
@@ -95,7 +108,18 @@ def uv(args: list[str]) -> NoReturn:
         # uv takes its global options anywhere: those typed before ``pip install`` too.
         rest = args[: words[0][1]] + args[words[0][1] + 1 : words[1][1]] + args[words[1][1] + 1 :]
         uv_pip_install.main(args=rest, prog_name="spip uv pip install", standalone_mode=True)
+    command = tuple(w for w, _ in words)
+    if command in UV_UNGUARDED and "--help" not in args and "-h" not in args:
+        _not_guarded(f"uv {' '.join(command)}")
     passthrough("uv", args)
+
+
+def _not_guarded(command: str) -> NoReturn:
+    fail(
+        f"spip does not check `{command}` yet, and will not run it unchecked; run the real "
+        'tool yourself if you accept that (see README, "uv and pipx")',
+        11,
+    )
 
 
 def shims(args: list[str]) -> NoReturn:
@@ -117,4 +141,9 @@ def main(command: str, args: list[str]) -> NoReturn:
         uv(args)
     if command == "shims":
         shims(args)
+    if command == "uvx" and not {"--version", "-V", "--help", "-h"} & set(args):
+        _not_guarded("uvx")
+    words = [w for w, _ in _words(args, _PIPX_GLOBAL_VALUES)]
+    if words and words[0] in PIPX_UNGUARDED and "--help" not in args and "-h" not in args:
+        _not_guarded(f"pipx {words[0]}")
     passthrough(command, args)
