@@ -1,7 +1,7 @@
 """``spip shims DIR``: ``pip``, ``pip3``, ``uv``, ``uvx`` and ``pipx`` scripts that run
 spip, for CI images and scripts where aliases do not expand (put DIR first on PATH).
 
-A shim runs ``python -m spip.cli.shims TOOL ARGS`` with the interpreter spip lives in.
+A shim runs ``python -m spip.cli.shim_run TOOL ARGS`` with the interpreter spip lives in.
 It adds DIR to ``SPIP_SHIM_DIRS``, and every script it writes carries a marker line:
 spip skips both when it looks for the real tool (:mod:`spip.installer.tools`), so a
 shim never runs itself. A ``pip`` shim targets the interpreter the real ``pip`` past
@@ -11,12 +11,10 @@ real pip directly.
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
-from typing import NoReturn
 
-from spip.installer.tools import SHIM_MARKER, ToolNotFound, find_tool
+from spip.installer.tools import SHIM_MARKER
 
 TOOLS = ("pip", "pip3", "uv", "uvx", "pipx")
 
@@ -24,12 +22,12 @@ _SH = """#!/bin/sh
 # {marker}
 SPIP_SHIM_DIRS='{folder}'"${{SPIP_SHIM_DIRS:+:$SPIP_SHIM_DIRS}}"
 export SPIP_SHIM_DIRS
-exec '{python}' -m spip.cli.shims {tool} "$@"
+exec '{python}' -m spip.cli.shim_run {tool} "$@"
 """
 _CMD = """@echo off
 rem {marker}
 set "SPIP_SHIM_DIRS={folder};%SPIP_SHIM_DIRS%"
-"{python}" -m spip.cli.shims {tool} %*
+"{python}" -m spip.cli.shim_run {tool} %*
 """
 
 
@@ -66,28 +64,3 @@ def interpreter_of(script: str) -> str | None:
     return (
         parts[0] if parts and "python" in Path(parts[0]).name and Path(parts[0]).exists() else None
     )
-
-
-def run_shim(tool: str, args: list[str]) -> NoReturn:
-    from spip.cli import main as cli_main
-
-    if tool in ("pip", "pip3"):
-        try:
-            real = find_tool(tool)
-        except ToolNotFound as exc:
-            print(f"spip: error: {exc}", file=sys.stderr)
-            sys.exit(127)
-        if cli_main._split_command(args)[0] != "install":
-            sys.exit(subprocess.call([real, *args]))
-        python = interpreter_of(real)
-        cli_main.main(["--python", python, *args] if python else args)
-    else:
-        cli_main.main([tool, *args])
-    sys.exit(0)
-
-
-if __name__ == "__main__":
-    if len(sys.argv) < 2 or sys.argv[1] not in TOOLS:
-        print(f"usage: python -m spip.cli.shims {{{','.join(TOOLS)}}} ARGS", file=sys.stderr)
-        sys.exit(2)
-    run_shim(sys.argv[1], sys.argv[2:])
