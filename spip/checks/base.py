@@ -12,6 +12,8 @@ A check is a module under ``spip/checks/`` that defines ``CHECK = Check(...)``:
     resolved; no network (a mistyped name must not reach a resolver);
   - ``unresolvable(names, ctx)``: projects the wheels-only resolution found no
     wheel for, that only building an sdist can provide;
+  - ``direct(refs, ctx)``: direct references (``name @ url``) a dependency declared,
+    that the installer would fetch and build to read their metadata, before it does;
   - ``run(dist, ctx)``: one planned distribution, for each of the plan;
   - ``installed(files, ctx)``: the startup files phase 2 added or changed;
 
@@ -56,6 +58,7 @@ __all__ = [
     "Check",
     "CheckContext",
     "DataUnavailable",
+    "DirectReference",
     "InstalledFile",
     "Stage",
 ]
@@ -68,8 +71,17 @@ class Stage(enum.Enum):
 
     NAMES = "names"
     UNRESOLVABLE = "unresolvable"
+    DIRECT = "direct"
     PLAN = "plan"
     INSTALLED = "installed"
+
+
+@dataclass(frozen=True)
+class DirectReference:
+    """A direct reference (``name @ url``) a planned dependency declared, not yet fetched."""
+
+    name: str
+    url: str
 
 
 @dataclass(frozen=True)
@@ -105,6 +117,7 @@ class CheckContext:
 
 Screen = Callable[[Sequence[str], "Config"], list[Finding]]
 Unresolvable = Callable[[Sequence[str], CheckContext], Awaitable[list[Finding]]]
+Direct = Callable[[Sequence[DirectReference], CheckContext], Awaitable[list[Finding]]]
 Run = Callable[["PlannedDist", CheckContext], Awaitable[list[Finding]]]
 Installed = Callable[[Sequence[InstalledFile], CheckContext], Awaitable[list[Finding]]]
 Prefetch = Callable[[str, str, str, CheckContext], Awaitable[object]]
@@ -121,6 +134,7 @@ class Check:
     id: str
     screen: Screen | None = None
     unresolvable: Unresolvable | None = None
+    direct: Direct | None = None
     run: Run | None = None
     installed: Installed | None = None
     prefetch: Prefetch | None = None
@@ -139,6 +153,7 @@ class Check:
         given = {
             Stage.NAMES: self.screen,
             Stage.UNRESOLVABLE: self.unresolvable,
+            Stage.DIRECT: self.direct,
             Stage.PLAN: self.run,
             Stage.INSTALLED: self.installed,
         }

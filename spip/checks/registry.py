@@ -26,7 +26,14 @@ from spip.checks import (
     yanked,
     zero_version,
 )
-from spip.checks.base import Check, CheckContext, DataUnavailable, InstalledFile, Stage
+from spip.checks.base import (
+    Check,
+    CheckContext,
+    DataUnavailable,
+    DirectReference,
+    InstalledFile,
+    Stage,
+)
 from spip.core.logs import log
 from spip.policy.findings import Finding
 
@@ -117,6 +124,15 @@ async def check_unresolvable(
         for c in at(Stage.UNRESOLVABLE, checks)
         if c.unresolvable
     ]
+    return await _all(jobs)
+
+
+async def check_direct(
+    refs: Sequence[DirectReference], ctx: CheckContext, checks: Sequence[Check] = CHECKS
+) -> list[Finding]:
+    """Stage ``DIRECT``: direct references a dependency declared, before they are fetched."""
+    names = ", ".join(ref.name for ref in refs)
+    jobs = [_guarded(c, names, None, c.direct(refs, ctx)) for c in checks if c.direct]
     return await _all(jobs)
 
 

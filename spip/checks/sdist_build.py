@@ -32,8 +32,9 @@ async def unresolvable(names: Sequence[str], ctx: CheckContext) -> list[Finding]
             package=name,
             version=None,
             message=(
-                "has no wheel for this platform; installing it means building its sdist, "
-                "which runs the project's own build code now. "
+                "has no wheel pip may use here (none for this platform, or a requirements "
+                "file's --no-binary); installing it means building its sdist, which runs the "
+                "project's own build code now. "
                 f"Continue only if you trust {name}."
             ),
             evidence={"sdists": project.sdists()[-3:]},

@@ -21,8 +21,8 @@ from packaging.utils import canonicalize_name
 
 from spip.afterinstall.review import review as review_startup_files
 from spip.afterinstall.snapshot import Snapshot, take_snapshot
-from spip.checks.base import CheckContext
-from spip.checks.registry import check_plan, check_unresolvable
+from spip.checks.base import CheckContext, DirectReference
+from spip.checks.registry import check_direct, check_plan, check_unresolvable
 from spip.index.artifacts import Artifacts, IntegrityError
 from spip.index.cache import Cache
 from spip.index.errors import DataUnavailable
@@ -113,13 +113,17 @@ async def _steps(
 async def resolve(
     state: InstallState, installer: Installer, pending: PendingResolution, session: _Session
 ) -> Resolution | None:
-    """Phase 1, wheels first: no sdist is built before its project passed the gate.
+    """Phase 1, wheels first: no build code runs before the gate agreed to it.
 
-    A project with no usable wheel but an sdist goes to the gate (``UNRESOLVABLE``
-    stage); if it passes, the installer resolves again, allowed to build it. Returns
-    the resolution, or None when the run ended here (``state.decision`` says how).
+    A project with no usable wheel but an sdist, or whose sdist pip was about to build
+    (a requirements file's ``--no-binary``), goes to the gate (``UNRESOLVABLE`` stage);
+    a direct reference a dependency declared, which pip was about to fetch and build,
+    too (``DIRECT`` stage). If the gate agrees, the installer resolves again, allowed to
+    build that. Returns the resolution, or None when the run ended here
+    (``state.decision`` says how).
     """
     allowed: list[str] = []
+    direct: list[str] = []
     start = state.timings["startup"]
     while True:
         follower = asyncio.ensure_future(session.head.follow(pending.lines))
@@ -132,9 +136,31 @@ async def resolve(
         if res.returncode == 0:
             state.timings["phase1"] = state.since_start() - start
             return res
+        stopped = res.stopped
+        if stopped is not None and stopped.kind == "unguarded":
+            output.say(
+                f"spip: error: this pip cannot be watched while it resolves ({stopped.url}), "
+                "so build code could run unchecked; nothing was installed. Upgrade pip.",
+                fg="red",
+            )
+            finish(state, "failed", gate.EXIT_UNSAFE)
+            return None
+        if stopped is not None and stopped.kind == "direct" and stopped.url not in direct:
+            ref = DirectReference(canonicalize_name(stopped.name), stopped.url)
+            verdict = pass_gate(state, await check_direct([ref], session.ctx))
+            if not verdict.proceed:
+                refuse(state, verdict)
+                return None
+            direct.append(stopped.url)
+            pending = installer.resolve(source_allowed=allowed, direct_allowed=direct)
+            continue
         missing = [canonicalize_name(n) for n in res.missing]
         missing = [n for n in dict.fromkeys(missing) if n not in allowed]
-        if not missing or not await _all_have_sdists(missing, session.ctx):
+        if stopped is not None and stopped.kind == "sdist" and stopped.name not in allowed:
+            missing = [
+                canonicalize_name(stopped.name)
+            ]  # pip was about to build its sdist: there is one
+        elif not missing or not await _all_have_sdists(missing, session.ctx):
             # not a wheels problem, or no sdist either: pip's own error
             sys.stdout.write(res.stdout)
             sys.stderr.write(res.stderr)
@@ -146,7 +172,7 @@ async def resolve(
             refuse(state, verdict)
             return None
         allowed.extend(missing)
-        pending = installer.resolve(source_allowed=allowed)
+        pending = installer.resolve(source_allowed=allowed, direct_allowed=direct)
 
 
 async def _all_have_sdists(names: Sequence[str], ctx: CheckContext) -> bool:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from spip.installer.pip_guard import Stopped
     from spip.plan.report import PlannedDist
 
 
@@ -26,7 +27,9 @@ class Resolution:
     ``report``: the plan as pip's installation report (JSON text; None on failure);
     ``missing``: projects it found no usable wheel of (a wheels-only resolution);
     ``stdout``/``stderr``: the installer's own output, shown when it failed;
-    ``error``: why spip cannot read the plan the installer gave (spip stops, exit 11).
+    ``error``: why spip cannot read the plan the installer gave (spip stops, exit 11);
+    ``stopped``: what the installer was stopped before building (its code would have
+    run before the gate): an sdist, or a direct reference a dependency declared.
     """
 
     returncode: int
@@ -35,6 +38,7 @@ class Resolution:
     stderr: str
     missing: list[str] = field(default_factory=list)
     error: str = ""
+    stopped: Stopped | None = None
 
 
 class PendingResolution(Protocol):
@@ -73,8 +77,12 @@ class Installer(Protocol):
         """The project names the user asked for (command line and requirement files)."""
         ...
 
-    def resolve(self, source_allowed: Sequence[str] = ()) -> PendingResolution:
-        """Start a planning run: wheels only, except ``source_allowed`` projects."""
+    def resolve(
+        self, source_allowed: Sequence[str] = (), direct_allowed: Sequence[str] = ()
+    ) -> PendingResolution:
+        """Start a planning run: wheels only, except ``source_allowed`` projects and the
+        ``direct_allowed`` URLs a dependency declared; the installer stops before building
+        anything else (:attr:`Resolution.stopped`)."""
         ...
 
     def resolved(self, resolution: Resolution) -> None:

@@ -23,6 +23,7 @@ from packaging.version import InvalidVersion, Version
 from spip.core.distfiles import parse_dist_filename
 from spip.installer.base import Resolution
 from spip.installer.pip_args import PipInstallArgs, typed_names
+from spip.installer.pip_guard import Guard, read_stop
 from spip.installer.pip_process import WarmPip, pip_command, target_python
 
 if TYPE_CHECKING:
@@ -34,9 +35,9 @@ _FALSE = ("", "0", "false", "no", "off")
 class PipResolution:
     """Phase 1 running in the background: pip resolves while spip gets ready."""
 
-    def __init__(self, pip: WarmPip, args: Sequence[str], report: Path) -> None:
-        self._pip, self._report = pip, report
-        pip.go(args)
+    def __init__(self, pip: WarmPip, args: Sequence[str], report: Path, guard: Guard) -> None:
+        self._pip, self._report, self._guard = pip, report, guard
+        pip.go(args, guard=guard.order())
 
     @property
     def lines(self) -> queue.SimpleQueue[str | None]:
@@ -46,7 +47,9 @@ class PipResolution:
         status, stdout, stderr = self._pip.wait()
         ok = status == 0 and self._report.exists()
         report = self._report.read_text(encoding="utf-8") if ok else None
-        return Resolution(status, report, stdout, stderr, _missing_wheels(stderr))
+        stopped = read_stop(self._guard) if status != 0 else None
+        missing = _missing_wheels(stderr)
+        return Resolution(status, report, stdout, stderr, missing, stopped=stopped)
 
 
 def _missing_wheels(stderr: str) -> list[str]:
@@ -170,12 +173,17 @@ class PipInstaller:
     def typed_names(self, cwd: Path) -> list[str]:
         return typed_names(self.args, cwd)
 
-    def resolve(self, source_allowed: Sequence[str] = ()) -> PipResolution:
+    def resolve(
+        self, source_allowed: Sequence[str] = (), direct_allowed: Sequence[str] = ()
+    ) -> PipResolution:
         """Phase 1: ``--dry-run --report``, installing nothing.
 
         pip may not pick an sdist (whose build would run its code before the
         checks), except for ``source_allowed`` projects; the user's own
-        ``--only-binary``/``--no-binary`` come after and so win.
+        ``--only-binary``/``--no-binary`` come after and so win. Whatever else pip
+        would build (a requirements file's ``--no-binary``, a dependency's direct
+        reference not in ``direct_allowed``) the guard stops first
+        (:mod:`spip.installer.pip_guard`).
         """
         pip, self._next = self._next or WarmPip(self.python, capture=True), None
         if pip not in self._pips:
@@ -186,7 +194,11 @@ class PipInstaller:
         for name in source_allowed:
             args += ["--no-binary", name]
         args += self.args.tokens(drop={"--report", "--dry-run", "--python"})
-        return PipResolution(pip, args + self.args.requirements, report)
+        names, every = self.args.source_builds(source_allowed)
+        guard = Guard(
+            report.with_suffix(".stop"), tuple(sorted(names)), tuple(direct_allowed), every
+        )
+        return PipResolution(pip, args + self.args.requirements, report, guard)
 
     def resolved(self, resolution: Resolution) -> None:
         for path in self.args.values("--report"):  # the user asked pip for its report too

@@ -10,7 +10,7 @@ record and reports its own usage errors.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -164,6 +164,45 @@ class PipInstallArgs:
     @property
     def no_input(self) -> bool:
         return self.has("--no-input")
+
+    def source_builds(self, allowed: Sequence[str]) -> tuple[set[str], bool]:
+        """The projects pip may build from sdists under ``--only-binary :all:
+        --no-binary <allowed>`` followed by the command line's own format options,
+        as pip's ``FormatControl`` works it out: ``(names, every project)``.
+
+        Requirement files' ``--no-binary``/``--only-binary`` lines are left out on
+        purpose: they are not the user's typed choice, so their builds go to the gate.
+        """
+        from packaging.utils import canonicalize_name  # light, and not needed before here
+
+        only: set[str] = {":all:"}
+        no: set[str] = {canonicalize_name(n) for n in allowed}
+        for option in self.options:
+            if option.name == "--no-binary" and option.value is not None:
+                _exclude(option.value, no, only, canonicalize_name)
+            elif option.name == "--only-binary" and option.value is not None:
+                _exclude(option.value, only, no, canonicalize_name)
+        return {n for n in no - only if n != ":all:"}, ":all:" in no or ":all:" not in only
+
+
+def _exclude(
+    value: str, target: set[str], other: set[str], canonicalize: Callable[[str], str]
+) -> None:
+    """pip's ``handle_mutual_excludes``: ``value`` goes into ``target``, out of ``other``."""
+    names = value.split(",")
+    while ":all:" in names:
+        other.clear()
+        target.clear()
+        target.add(":all:")
+        del names[: names.index(":all:") + 1]
+        if ":none:" not in names:
+            return
+    for name in names:
+        if name == ":none:":
+            target.clear()
+            continue
+        other.discard(canonicalize(name))
+        target.add(canonicalize(name))
 
 
 _LONG_ALIASES = {

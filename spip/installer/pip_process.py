@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO
 
 from spip.installer.pip_args import PipInstallArgs
+from spip.installer.pip_guard import GUARD_SCRIPT
 
 
 def venv_python(venv: Path) -> Path:
@@ -78,6 +79,7 @@ _MORE_MODULES = (
 )
 _WARM_PIP = f"""
 import json, logging, os, sys
+{GUARD_SCRIPT}
 if sys.path and sys.path[0] in ("", os.getcwd()):
     del sys.path[0]
 try:
@@ -97,6 +99,8 @@ if not order:
     sys.exit(0)
 order = json.loads(order)
 os.environ.update(order["env"])
+if order.get("guard"):
+    _spip_guard(order["guard"])
 sys.stdout.reconfigure(line_buffering=True)  # spip follows pip's progress line by line
 status = main(order["args"])
 # pip's work is done (its files closed, its temporary folders removed): leave
@@ -146,6 +150,7 @@ class WarmPip:
             os.close(read)
             self._orders = os.fdopen(write, "w")
         self._order: tuple[list[str], dict[str, str]] | None = None
+        self._guard: dict[str, object] | None = None
         self.lines: queue.SimpleQueue[str | None] = queue.SimpleQueue()
         self._output: tuple[list[str], list[str]] = ([], [])
         self._readers = [
@@ -159,12 +164,21 @@ class WarmPip:
         for reader in self._readers:
             reader.start()
 
-    def go(self, args: Sequence[str], env: Mapping[str, str] | None = None) -> None:
+    def go(
+        self,
+        args: Sequence[str],
+        env: Mapping[str, str] | None = None,
+        guard: Mapping[str, object] | None = None,
+    ) -> None:
+        """Run pip with ``args`` (and ``env``), under ``guard`` if given
+        (:mod:`spip.installer.pip_guard`)."""
         self._order = (list(args), dict(env or {}))
+        self._guard = dict(guard) if guard is not None else None
         orders, self._orders = self._orders, None
         assert orders is not None, "go() once"
+        order = {"args": self._order[0], "env": self._order[1], "guard": self._guard}
         try:
-            orders.write(json.dumps({"args": self._order[0], "env": self._order[1]}) + "\n")
+            orders.write(json.dumps(order) + "\n")
             orders.close()
         except OSError:
             pass  # it could not warm up and is gone: wait() runs pip the plain way
@@ -178,6 +192,10 @@ class WarmPip:
         if status != _COLD:
             return status, "".join(self._output[0]), "".join(self._output[1])
         args, env = self._order
+        if self._guard is not None:  # plain pip cannot be guarded: do not run it (fail closed)
+            record = {"kind": "unguarded", "name": "", "url": "pip's internals cannot be loaded"}
+            Path(str(self._guard["file"])).write_text(json.dumps(record), encoding="utf-8")
+            return 1, "", ""
         cold = subprocess.run(
             pip_command(self.python, *args),
             env={**os.environ, **env},
