@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from spip.checks.base import Check, DataUnavailable
+from spip.checks.base import Check
 from spip.policy.findings import Finding, Severity
 from spip.ui.sanitize import neutralise
 
@@ -38,13 +38,10 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
     threshold = ctx.config.fresh_release_hours
     if threshold <= 0:
         return []
-    release = await ctx.pypi.release(dist.name, dist.version, dist.sha256)
-    selected = release.file(dist.sha256, dist.filename)
-    uploaded = selected.uploaded if selected else None
-    if uploaded is None:
-        raise DataUnavailable(
-            neutralise(f"the index gives no upload time for {dist.filename or dist.version}")
-        )
+    # The file pip chose, by its sha256: from the JSON API, else the index pip used.
+    selected = await ctx.pypi.served_file(dist)
+    uploaded = selected.upload_time
+    assert uploaded is not None  # served_file() raises when no index gives one
     age = (datetime.now(timezone.utc) - uploaded).total_seconds()
     if age >= threshold * 3600:
         return []
@@ -60,7 +57,7 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
                 "this release."
             ),
             evidence={
-                "filename": selected.filename if selected else None,
+                "filename": selected.filename,
                 "uploaded": uploaded.isoformat(),
                 "age_hours": round(max(age, 0) / 3600, 1),
                 "threshold_hours": threshold,

@@ -35,7 +35,8 @@ from spip.checks.base import (
     Stage,
 )
 from spip.core.logs import log
-from spip.policy.findings import Finding
+from spip.index.errors import FileUnknown
+from spip.policy.findings import Finding, Severity
 
 if TYPE_CHECKING:
     from spip.policy.config import Config
@@ -75,11 +76,13 @@ def at(stage: Stage, checks: Sequence[Check] = CHECKS) -> list[Check]:
     return [c for c in checks if stage in c.stages]
 
 
-def unverified(check: Check, package: str, version: str | None, reason: str) -> Finding:
-    """The finding for a check that could not see what it needs."""
+def unverified(
+    check: Check, package: str, version: str | None, reason: str, floor: Severity = Severity.LOW
+) -> Finding:
+    """The finding for a check that could not see what it needs (at least ``floor``)."""
     return Finding(
         check=UNVERIFIED,
-        severity=check.unverified,
+        severity=max(check.unverified, floor),
         package=package,
         version=version,
         message=f"could not run the {check.id} check: {reason}",
@@ -90,15 +93,18 @@ def unverified(check: Check, package: str, version: str | None, reason: str) -> 
 async def _guarded(
     check: Check, package: str, version: str | None, job: Awaitable[list[Finding]]
 ) -> list[Finding]:
+    floor = Severity.LOW
     try:
         return await job
     except DataUnavailable as exc:
         log.debug("%s on %s: data unavailable", check.id, package, exc_info=True)
         reason = str(exc)
+        if isinstance(exc, FileUnknown):  # nothing at all is known about the file pip chose
+            floor = Severity.MEDIUM
     except Exception as exc:  # a bug in one check must not take the install down with it
         log.debug("%s on %s failed", check.id, package, exc_info=True)
         reason = f"internal error in the check: {type(exc).__name__}: {exc}"
-    return [unverified(check, package, version, reason)]
+    return [unverified(check, package, version, reason, floor)]
 
 
 async def _all(jobs: Iterable[Awaitable[list[Finding]]]) -> list[Finding]:

@@ -7,5 +7,10 @@ class DataUnavailable(Exception):
     """Data could not be had from the index (server down, garbage answer, timeout)."""
 
 
+class FileUnknown(DataUnavailable):
+    """No index spip can ask describes the file pip chose (by its sha256): nothing can be
+    learned about it, which is never a reason to wave it through (MEDIUM ``unverified``)."""
+
+
 class ClientSettingsError(Exception):
     """pip's network settings (a certificate, a proxy) cannot be used; the message says which."""

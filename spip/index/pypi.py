@@ -1,7 +1,9 @@
 """What the index says about projects and releases: one async client per run, cached on disk.
 
 Documents come from the PyPI JSON API (``/pypi/NAME/VERSION/json``, ``/pypi/NAME/json``)
-and the PEP 691 JSON simple page (``/simple/NAME/``). Each is fetched at most once
+and the PEP 691 JSON simple page (``/simple/NAME/``), and, for a file that the JSON API
+does not describe (a release served by an extra or private index, a mirror behind), from
+the PEP 691/700 simple pages of the indexes pip used. Each is fetched at most once
 per run, however many checks ask; every answer is parsed into tolerant pydantic
 models, and anything that goes wrong (an error status, a timeout, garbage) becomes
 :class:`~spip.index.errors.DataUnavailable` with a short reason.
@@ -10,7 +12,7 @@ models, and anything that goes wrong (an error status, a timeout, garbage) becom
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, urljoin, urlsplit
@@ -23,7 +25,7 @@ from spip.core.distfiles import SDIST_SUFFIXES, parse_dist_filename
 from spip.core.emails import email_domains
 from spip.core.versions import parse_version, same_version
 from spip.index.cache import Cache, Entry
-from spip.index.errors import DataUnavailable
+from spip.index.errors import DataUnavailable, FileUnknown
 from spip.ui.sanitize import neutralise
 
 if TYPE_CHECKING:
@@ -155,10 +157,10 @@ class Release(_Model):
     vulnerabilities: list[Vulnerability] | None = None
 
     def file(self, sha256: str | None, filename: str) -> ReleaseFile | None:
-        """The file pip selected: by sha256, else by name."""
-        for f in self.urls:
-            if sha256 and f.sha256 == sha256.lower():
-                return f
+        """The file pip selected: by its sha256 when known (another file of the same name
+        is not it), else by name."""
+        if sha256:
+            return next((f for f in self.urls if f.sha256 == sha256.lower()), None)
         return next((f for f in self.urls if filename and f.filename == filename), None)
 
 
@@ -257,6 +259,12 @@ class ProjectFiles(_Model):
         ]
         return cls(versions=list(doc.releases), files=files)
 
+    def file(self, sha256: str | None, filename: str) -> DistFile | None:
+        """A file by its sha256 when known, else by name (as :meth:`Release.file`)."""
+        if sha256:
+            return next((f for f in self.files if f.sha256 == sha256.lower()), None)
+        return next((f for f in self.files if filename and f.filename == filename), None)
+
     def sdists(self) -> list[str]:
         """The file names of the project's source distributions, sorted."""
         return sorted(f.filename for f in self.files if f.filename.endswith(SDIST_SUFFIXES))
@@ -283,9 +291,17 @@ class ProjectFiles(_Model):
 class PyPIClient:
     """The index's JSON API for one run: concurrent, memoised per run, cached on disk."""
 
-    def __init__(self, client: httpx.AsyncClient, base_url: str, cache: Cache) -> None:
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        base_url: str,
+        cache: Cache,
+        indexes: Sequence[str] = (),
+    ) -> None:
         self.client = client
         self._base = base_url.rstrip("/")
+        # The simple APIs pip resolved from (--index-url, --extra-index-url): http(s) only.
+        self._indexes = [i.rstrip("/") + "/" for i in indexes if i.startswith(("http:", "https:"))]
         self._host = neutralise(urlsplit(self._base).netloc or self._base, limit=60)
         self._cache = cache
         self._tasks: dict[tuple[str, ...], asyncio.Task[Any]] = {}
@@ -320,9 +336,58 @@ class PyPIClient:
                 release = await self.release(dist.name, dist.version, dist.sha256)
             except DataUnavailable:
                 release = None
-            if release is not None and release.info is not None:
+            # Only when it lists the very file pip chose: else it describes another one.
+            if (
+                release is not None
+                and release.info is not None
+                and (not dist.sha256 or release.file(dist.sha256, dist.filename) is not None)
+            ):
                 return release.info
         return Info.from_core(dist.metadata)
+
+    async def served_file(self, dist: PlannedDist) -> DistFile:
+        """The file pip chose, identified by its sha256, as an index describes it.
+
+        First the JSON API here; when it lists no file with that sha256 (or no upload
+        time), the simple pages: this index's and those pip resolved from, asked at
+        once, in that order. Raises :class:`FileUnknown` when none describes the file
+        (an answer about another file of the same name is no answer).
+        """
+        reasons: list[str] = []
+        try:
+            release = await self.release(dist.name, dist.version, dist.sha256)
+            found = release.file(dist.sha256, dist.filename)
+            if found is not None and found.uploaded is not None:
+                return DistFile(
+                    filename=found.filename,
+                    url=found.url,
+                    version=dist.version,
+                    sha256=found.sha256,
+                    upload_time=found.uploaded,
+                    yanked=found.yanked,
+                    yanked_reason=found.yanked_reason,
+                )
+            reasons.append(f"{self._host} does not list this file")
+        except DataUnavailable as exc:
+            reasons.append(str(exc))
+        pages = [self.files(dist.name), *(self._simple_at(i, dist.name) for i in self._indexes)]
+        for answer in await asyncio.gather(*pages, return_exceptions=True):
+            if isinstance(answer, DataUnavailable):
+                reasons.append(str(answer))
+            elif isinstance(answer, BaseException):
+                raise answer
+            elif (match := answer.file(dist.sha256, dist.filename)) and match.upload_time:
+                return match
+        what = dist.filename or dist.version
+        if dist.url.startswith("file:"):  # a folder of the user's own (find-links): LOW
+            raise _unavailable(f"no index describes {what}, a local file")
+        raise FileUnknown(
+            neutralise(
+                f"no index describes {what} (sha256 {dist.sha256 or '?'}) with an upload "
+                f"time: {'; '.join(reasons) or 'none was asked'}",
+                limit=300,
+            )
+        )
 
     async def previous_release(self, name: str, version: str) -> Release | None:
         """The release before ``version`` (None for a project's first release)."""
@@ -330,6 +395,28 @@ class PyPIClient:
         return await self.release(name, previous) if previous else None
 
     # -- machinery ------------------------------------------------------------------------
+
+    async def _simple_at(self, index: str, name: str) -> ProjectFiles:
+        """``name``'s PEP 691 JSON page on another index (``index``: its simple API URL)."""
+
+        async def fetch() -> ProjectFiles:
+            url = urljoin(index, f"{quote(name)}/")
+            host = neutralise(urlsplit(index).netloc, limit=60)
+            try:
+                resp = await self.client.get(url, headers={"Accept": SIMPLE_JSON})
+            except httpx.HTTPError as exc:
+                raise _unavailable(f"{host} could not be asked ({type(exc).__name__})") from None
+            media = resp.headers.get("Content-Type", "").split(";")[0].strip()
+            if resp.status_code != 200 or media not in (SIMPLE_JSON, "application/json"):
+                raise _unavailable(f"{host} has no JSON simple page for {name}")
+            try:
+                page = _SimplePage.model_validate_json(resp.content)
+            except ValidationError:
+                raise _unavailable(f"{host} sent an unreadable simple page for {name}") from None
+            _absolute(url, page.files)
+            return ProjectFiles._from_simple(page)
+
+        return await self._once(("simple", index, name), fetch)
 
     def _key(self, kind: str, *parts: str) -> str:
         return " ".join((kind, self._base, *parts))

@@ -70,7 +70,9 @@ async def _checked_install(
     config = state.config
     net = net_settings(installer.net_options, prefix=str(Path(installer.python).parent.parent))
     async with make_client(net) as client:
-        pypi = PyPIClient(client, config.pypi_url, Cache(config.cache_dir))
+        pypi = PyPIClient(
+            client, config.pypi_url, Cache(config.cache_dir), indexes=installer.index_urls
+        )
         history = History(config.cache_dir)
         artifacts = Artifacts(client, config.cache_dir)
         ctx = CheckContext(config, [], pypi, history, artifacts, state.passed)

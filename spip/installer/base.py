@@ -73,6 +73,11 @@ class Installer(Protocol):
         """The network options typed for the installer (``proxy``, ``cert``, ...)."""
         ...
 
+    @property
+    def index_urls(self) -> Sequence[str]:
+        """The simple APIs the installer resolves from (main index first)."""
+        ...
+
     def typed_names(self, cwd: Path) -> list[str]:
         """The project names the user asked for (command line and requirement files)."""
         ...

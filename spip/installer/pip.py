@@ -22,7 +22,7 @@ from packaging.version import InvalidVersion, Version
 
 from spip.core.distfiles import parse_dist_filename
 from spip.installer.base import Resolution
-from spip.installer.pip_args import PipInstallArgs, typed_names
+from spip.installer.pip_args import PipInstallArgs, index_urls, typed_names
 from spip.installer.pip_guard import Guard, read_stop
 from spip.installer.pip_process import WarmPip, pip_command, target_python
 
@@ -169,6 +169,10 @@ class PipInstaller:
     @property
     def net_options(self) -> Mapping[str, Sequence[str]]:
         return self.args.network()
+
+    @property
+    def index_urls(self) -> list[str]:
+        return index_urls(self.args, os.environ)
 
     def typed_names(self, cwd: Path) -> list[str]:
         return typed_names(self.args, cwd)

@@ -10,7 +10,7 @@ record and reports its own usage errors.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -299,6 +299,25 @@ def _requirement_file_lines(path: Path, seen: set[Path]) -> Iterator[str]:
         if line.startswith("-"):
             continue  # options (-c, -e, --hash on its own, -i ...) are not typed names
         yield line.split(" --", 1)[0].split(" -", 1)[0]
+
+
+PYPI_SIMPLE = "https://pypi.org/simple/"
+
+
+def index_urls(parsed: PipInstallArgs, environ: Mapping[str, str]) -> list[str]:
+    """The simple APIs pip resolves from: ``--index-url`` (else ``PIP_INDEX_URL``, else
+    PyPI's) and every ``--extra-index-url`` and ``PIP_EXTRA_INDEX_URL``; none under
+    ``--no-index``. (pip's configuration files can add more; spip does not read them.)"""
+    if parsed.has("--no-index") or environ.get("PIP_NO_INDEX", "").lower() in (
+        "1",
+        "true",
+        "yes",
+        "on",
+    ):
+        return []
+    main = parsed.last("-i") or environ.get("PIP_INDEX_URL", "").strip() or PYPI_SIMPLE
+    extra = [*parsed.values("--extra-index-url"), *environ.get("PIP_EXTRA_INDEX_URL", "").split()]
+    return list(dict.fromkeys([main, *extra]))
 
 
 def typed_names(parsed: PipInstallArgs, cwd: Path) -> list[str]:

@@ -140,11 +140,11 @@ def test_debug_log_shows_what_is_behind_unverified(
     assert "spip: debug:" not in quiet.stderr and "Traceback" not in quiet.stderr
     loud = run_spip("install", "--dry-run", name, env={**spip_env, "SPIP_DEBUG": "1"})
     assert loud.returncode == 0, loud.stderr
-    assert "spip: debug: fresh-release on " in loud.stderr
+    assert "spip: debug: yanked on " in loud.stderr
     assert "Traceback (most recent call last)" in loud.stderr
     assert "DataUnavailable: 127.0.0.1" in loud.stderr
     verbose = run_spip("install", "--dry-run", "-v", name)
-    assert "spip: debug: fresh-release on " in verbose.stderr
+    assert "spip: debug: yanked on " in verbose.stderr
 
 
 def test_second_run_asks_the_index_almost_nothing(

@@ -61,3 +61,13 @@ def test_upload_time_of_the_selected_file(
     wheel = fake_index.publish(name, "1.0", upload_time=ago(hours=1))
     (finding,) = check(fake_index, tmp_path, planned(fake_index, wheel), ONLY)
     assert finding.evidence["filename"] == wheel.name
+
+
+def test_fresh_file_is_seen_on_the_simple_page_when_the_json_api_fails(
+    fake_index: FakeIndex, unique_name, tmp_path: Path
+) -> None:
+    name = unique_name()
+    wheel = fake_index.publish(name, "1.0", upload_time=ago(hours=1))
+    fake_index.fail(name, "500")
+    (finding,) = check(fake_index, tmp_path, planned(fake_index, wheel), ONLY)
+    assert finding.check == "fresh-release" and finding.severity is Severity.MEDIUM

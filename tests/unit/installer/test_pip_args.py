@@ -72,3 +72,25 @@ def test_typed_names_follow_nested_requirement_files(tmp_path: Path):
 def test_broken_requirements_file_is_an_args_error(tmp_path: Path):
     with pytest.raises(ArgsError, match="cannot read requirements file"):
         typed_names(parse(["-r", "missing.txt"]), tmp_path)
+
+
+def test_source_builds_follow_pips_format_control() -> None:
+    from spip.installer.pip_args import parse
+
+    assert parse(["x"]).source_builds(["A_b"]) == ({"a-b"}, False)
+    assert parse(["--no-binary", "Foo,bar", "--only-binary", "bar"]).source_builds([]) == (
+        {"foo"},
+        False,
+    )
+    assert parse(["--no-binary", ":all:"]).source_builds([]) == (set(), True)
+    assert parse(["--only-binary", ":none:"]).source_builds([]) == (set(), True)
+
+
+def test_index_urls_of_the_command_line_and_environment() -> None:
+    from spip.installer.pip_args import PYPI_SIMPLE, index_urls, parse
+
+    assert index_urls(parse(["x"]), {}) == [PYPI_SIMPLE]
+    env = {"PIP_INDEX_URL": "http://a/simple", "PIP_EXTRA_INDEX_URL": "http://b/ http://c/"}
+    args = parse(["--extra-index-url", "http://d/", "x"])
+    assert index_urls(args, env) == ["http://a/simple", "http://d/", "http://b/", "http://c/"]
+    assert index_urls(parse(["--no-index", "x"]), env) == []
