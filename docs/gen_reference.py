@@ -34,6 +34,7 @@ EXAMPLES = HERE / "examples.toml"
 _STAGES = {
     Stage.NAMES: "the names you typed, before pip runs",
     Stage.UNRESOLVABLE: "projects only a build could provide",
+    Stage.DIRECT: "direct references a dependency declares, before pip fetches them",
     Stage.PLAN: "each planned distribution",
     Stage.INSTALLED: "the startup files an install dropped (and, in `spip audit`, those present)",
 }
