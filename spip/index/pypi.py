@@ -379,12 +379,14 @@ class PyPIClient:
             elif (match := answer.file(dist.sha256, dist.filename)) and match.upload_time:
                 return match
         what = dist.filename or dist.version
-        if dist.url.startswith("file:"):  # a folder of the user's own (find-links): LOW
-            raise _unavailable(f"no index describes {what}, a local file")
+        why = "; ".join(dict.fromkeys(reasons))
+        # No file to identify (an installed distribution in ``spip audit``), or one from a
+        # folder of the user's own (find-links): as any index trouble, LOW.
+        if not dist.sha256 or dist.url.startswith("file:"):
+            raise _unavailable(f"no index gives an upload time for {what}: {why}")
         raise FileUnknown(
             neutralise(
-                f"no index describes {what} (sha256 {dist.sha256 or '?'}) with an upload "
-                f"time: {'; '.join(reasons) or 'none was asked'}",
+                f"no index describes {what} (sha256 {dist.sha256}) with an upload time: {why}",
                 limit=300,
             )
         )
