@@ -33,6 +33,7 @@ from spip.installer.pip_process import venv_python
 from spip.installer.uv_args import (
     direct_references,
     index_options,
+    index_urls,
     install_options,
     plan_options,
 )
@@ -333,7 +334,15 @@ class UvInstaller:
         self.requested = [_canonical(n) for n in typed_names(args, cwd)]
         return self.requested
 
-    def resolve(self, source_allowed: Sequence[str] = ()) -> UvResolution:
+    @property
+    def index_urls(self) -> list[str]:
+        return index_urls(self.args, os.environ)
+
+    def resolve(
+        self, source_allowed: Sequence[str] = (), direct_allowed: Sequence[str] = ()
+    ) -> UvResolution:
+        """``direct_allowed`` has nothing to allow here: spip's uv support takes no direct
+        references at all (see :meth:`start`), so uv is never stopped for one."""
         return UvResolution(self, source_allowed)
 
     def locate(self, pins: Sequence[tuple[str, str]], allowed: Sequence[str]) -> list[LockedFile]:

@@ -9,7 +9,9 @@ in the planning run.
 
 from __future__ import annotations
 
-from spip.installer.pip_args import Grammar, PipInstallArgs
+from collections.abc import Mapping
+
+from spip.installer.pip_args import PYPI_SIMPLE, Grammar, PipInstallArgs
 
 _VALUE_OPTIONS = frozenset(
     {
@@ -172,6 +174,25 @@ def plan_options(args: PipInstallArgs) -> list[str]:
 
 def index_options(args: PipInstallArgs) -> list[str]:
     return [t for o in args.options if o.name in _INDEX_OPTIONS for t in o.tokens]
+
+
+def index_urls(args: PipInstallArgs, environ: Mapping[str, str]) -> list[str]:
+    """The simple APIs uv resolves from (main first): ``--default-index``/``--index-url``
+    (else ``UV_DEFAULT_INDEX``/``UV_INDEX_URL``, else PyPI's), ``--index`` (``[name=]url``)
+    and ``--extra-index-url`` and their variables; none under ``--no-index``."""
+    if args.has("--no-index"):
+        return []
+    main = (
+        args.last("--default-index")
+        or args.last("-i")
+        or environ.get("UV_DEFAULT_INDEX", "").strip()
+        or environ.get("UV_INDEX_URL", "").strip()
+        or PYPI_SIMPLE
+    )
+    named = [*args.values("--index"), *environ.get("UV_INDEX", "").split()]
+    extra = [*args.values("--extra-index-url"), *environ.get("UV_EXTRA_INDEX_URL", "").split()]
+    urls = [u.split("=", 1)[1] if "=" in u.split("://", 1)[0] else u for u in named]
+    return list(dict.fromkeys([main, *urls, *extra]))
 
 
 def direct_references(args: PipInstallArgs) -> list[str]:
