@@ -2,8 +2,10 @@
 that did.
 
 Before install, the bytes read are the ones phase 2 installs: spip's verified copy
-of the planned file (or the user's local wheel); only when spip could not fetch it
-is the wheel read from the index, with range requests. After install, the startup
+of the planned file (or the user's local wheel), never the index's answers to range
+requests; a wheel that cannot be read is an ``unverified`` MEDIUM and is not
+installed. A startup file the previous release installed byte for byte is LOW at
+most (coverage's hook, for one). After install, the startup
 files phase 2 added or changed are judged in place (sdists and directories have no
 file list before they are built), except those the gate already let through.
 Severity comes from the content (see :mod:`spip.checks.startup_rules`).
@@ -12,74 +14,61 @@ Severity comes from the content (see :mod:`spip.checks.startup_rules`).
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from spip.checks import contents
 from spip.checks.base import RELEASES, Check, DataUnavailable
-from spip.checks.startup_rules import ID, Seen, classify, editables, finding, startup_entry
+from spip.checks.startup_rules import ID, Seen, classify, editables, finding
+from spip.core.logs import log
+from spip.policy.findings import Severity
 
 if TYPE_CHECKING:
-    import httpx
-
     from spip.checks.base import CheckContext, InstalledFile
     from spip.plan.report import PlannedDist
     from spip.policy.findings import Finding
 
-__all__ = ["CHECK", "ID", "planned_location", "remote_client"]
+__all__ = ["CHECK", "ID"]
 
 READ_LIMIT = 1024 * 1024  # bytes of an installed startup file read to judge it
 
 
-async def planned_location(dist: PlannedDist, ctx: CheckContext) -> Path | str:
-    """Where to read the file phase 2 will install: spip's verified copy, else its URL."""
-    from spip.index.artifacts import IntegrityError
+async def _baseline(dist: PlannedDist, ctx: CheckContext) -> contents.Baseline | None:
+    """The previous release, to recognise startup files it installed unchanged; without
+    it every file keeps its full severity."""
+    from spip.index.wheelzip import ArchiveError  # see spip.checks.base
 
+    if dist.source != "index":
+        return None
     try:
-        local = await ctx.artifacts.local_file(dist)
-    except IntegrityError as exc:
-        raise DataUnavailable(str(exc)) from None
-    if local is None and not dist.url.startswith(("http://", "https://")):
-        raise DataUnavailable(f"{dist.filename} could not be read")
-    return local or dist.url
-
-
-def remote_client(location: Path | str, ctx: CheckContext) -> httpx.AsyncClient | None:
-    """The run's HTTP client when ``location`` is a URL (a local file needs none)."""
-    return ctx.pypi.client if isinstance(location, str) else None
+        return await contents.previous(dist.name, dist.version, dist.filename, ctx)
+    except (DataUnavailable, ArchiveError):  # only a discount: without it the verdict stands
+        log.debug("no previous release of %s to compare with", dist.name, exc_info=True)
+        return None
 
 
 async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
-    from spip.index.wheelzip import ArchiveError, Budget, open_wheel  # see spip.checks.base
-
     if not dist.is_wheel:
         return []
-    location = await planned_location(dist, ctx)
-    try:
-        wheel = await open_wheel(location, Budget(), remote_client(location, ctx))
-    except ArchiveError as exc:
-        raise DataUnavailable(str(exc)) from None
-    members: dict[str, list[str]] = defaultdict(list)
-    for member in wheel.names:
-        entry = startup_entry(member)
-        if entry:
-            members[entry].append(member)
-    if not members:
+    mine = await contents.planned(dist, ctx)
+    if not mine.startup:
         return []
-    # A lone member named like its entry is a file; anything else is a package folder.
-    files = {e: m[0] for e, m in members.items() if len(m) == 1 and Path(m[0]).name == e}
-    try:
-        contents = await wheel.read(files.values())
-    except ArchiveError as exc:
-        raise DataUnavailable(str(exc)) from None
+    base = await _baseline(dist, ctx)
     seen = []
-    for entry in sorted(members):
-        data = contents.get(files[entry]) if entry in files else None
-        verdict = classify(entry, data, editables=editables(ctx.plan))
+    for entry in sorted(mine.startup):
+        digest = mine.startup[entry]
+        same = (
+            base is not None and digest is not None and base.contents.startup.get(entry) == digest
+        )
+        verdict = classify(
+            entry,
+            mine.startup_bytes.get(entry),
+            editables=editables(ctx.plan),
+            unchanged_since=base.version if same and base else None,
+        )
         if verdict.severity is not None:
-            digest = hashlib.sha256(data).hexdigest() if data is not None else None
             seen.append(Seen(entry, verdict, digest))
     if not seen:
         return []
@@ -118,11 +107,20 @@ async def installed(files: Sequence[InstalledFile], ctx: CheckContext) -> list[F
     return found
 
 
-# Any wheel, wherever it comes from (directories and VCS checkouts have none).
 SUMMARY = (
     "A wheel would install, or an install dropped, a `.pth`, `sitecustomize.py` or "
-    "`usercustomize.py` that runs code at every Python start (MEDIUM; HIGH when it "
-    "decodes or executes hidden code; LOW for a path-only `.pth`)."
+    "`usercustomize.py` that runs code at every Python start, wherever pip's normalised "
+    "member names put it (MEDIUM; HIGH when it decodes or executes hidden code; LOW for a "
+    "path-only `.pth`, and LOW at most for one the previous release installed unchanged)."
 )
 
-CHECK = Check(ID, run=run, installed=installed, sources=RELEASES, summary=SUMMARY)
+# Any wheel, wherever it comes from (directories and VCS checkouts have none). A wheel
+# whose contents cannot be seen is refused (fail closed).
+CHECK = Check(
+    ID,
+    run=run,
+    installed=installed,
+    sources=RELEASES,
+    unverified=Severity.MEDIUM,
+    summary=SUMMARY,
+)

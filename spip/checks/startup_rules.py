@@ -7,9 +7,18 @@ modules ``sitecustomize`` and ``usercustomize`` if they exist. A package that
 installs one runs code in every Python process, without anyone importing it:
 the poisoned LiteLLM 1.82.8 release stole credentials this way.
 
-This module says which names count, which known-benign files are allowed, and
-how severe the rest is, from their content. The ``pth-file`` check (before
-install) and the snapshot review (after install) both decide here.
+This module says which names count, where a wheel member lands, which known-benign
+files are allowed (the one list: setuptools' ``distutils-precedence.pth`` and
+namespace ``-nspkg.pth``, editable installs of this install's projects, path-only
+``.pth`` files, and any startup file the previous release installed byte for byte,
+such as coverage's hook), and how severe the rest is, from their content. The
+``pth-file`` check (before install), ``release-diff`` and the snapshot review
+(after install) all decide here.
+
+A ``.pth`` is split into lines as ``site.py`` splits it: Python 3.10-3.12 iterate
+over a text file (universal newlines: ``\n``, ``\r``, ``\r\n``), 3.13 and later
+use ``str.splitlines()`` (which also breaks at ``\x0b``, ``\x0c``, ``\x1c``-``\x1e``,
+``\x85``, U+2028/2029). A file is judged under both, the worse verdict wins.
 """
 
 from __future__ import annotations
@@ -35,15 +44,12 @@ _STARTUP_MODULES = ("sitecustomize", "usercustomize")
 # Forms an importable top-level module takes at the site-packages root.
 _MODULE_SUFFIXES = (".py", ".pyc", ".so", ".pyd")
 
-# Wheel members that land at the site-packages root once the prefix is removed:
-# the wheel root, the ``.data/purelib`` and ``.data/platlib`` schemes, and the
-# ``.data/data`` scheme, which installs relative to the environment's prefix and
-# so reaches site-packages with a path like ``lib/python3.12/site-packages/``.
-_SITE_ROOT_PREFIX = re.compile(
-    r"^[^/]+\.data/(?:purelib|platlib|data/(?:lib|lib64)/python[\d.]+t?/site-packages"
-    r"|data/Lib/site-packages)/"
+# The ``data`` scheme installs relative to the environment's prefix, and so reaches
+# site-packages with a path like ``lib/python3.12/site-packages/`` (normalised first).
+_DATA_SITE_PREFIX = re.compile(
+    r"^(?:(?:lib|lib64)/python[\d.]+t?/site-packages|Lib/site-packages)/"
 )
-_DATA_DIR = re.compile(r"^[^/]+\.data/")
+_SITE_SCHEMES = ("lib", "purelib", "platlib")  # wheelzip.ROOT and the two library schemes
 
 LINE_LIMIT = 160  # characters of an offending line shown to a person
 MAX_LINES = 3  # offending lines shown per file
@@ -61,22 +67,28 @@ def is_startup_name(name: str) -> bool:
     return stem in _STARTUP_MODULES and (not dot or name.endswith(_MODULE_SUFFIXES))
 
 
-def site_root_path(member: str) -> str | None:
-    """The path a wheel member gets relative to site-packages, or None if it goes elsewhere."""
-    match = _SITE_ROOT_PREFIX.match(member)
-    if match:
-        return member[match.end() :]
-    return None if _DATA_DIR.match(member) else member
+def site_root_path(dest: tuple[str, str] | None) -> str | None:
+    """The path relative to site-packages of a member pip installs at ``dest`` (its
+    scheme and normalised path, :func:`spip.index.wheelzip.destination`), or None if
+    it goes elsewhere."""
+    if dest is None:
+        return None
+    scheme, path = dest
+    if scheme in _SITE_SCHEMES:
+        return path
+    match = _DATA_SITE_PREFIX.match(path) if scheme == "data" else None
+    return path[match.end() :] if match else None
 
 
-def startup_entry(member: str) -> str | None:
-    """The site-packages root entry a wheel member makes, when that entry is a startup file.
+def startup_entry(dest: tuple[str, str] | None) -> str | None:
+    """The site-packages root entry a member installed at ``dest`` makes, when that entry
+    is a startup file.
 
-    ``foo.pth`` → ``foo.pth``; ``pkg-1.0.data/purelib/sitecustomize.py`` →
+    ``foo.pth`` → ``foo.pth``; ``purelib``/``sitecustomize.py`` →
     ``sitecustomize.py``; ``sitecustomize/__init__.py`` → ``sitecustomize``
     (a package is imported like a module); ``sub/foo.pth`` → None.
     """
-    path = site_root_path(member)
+    path = site_root_path(dest)
     if not path:
         return None
     root, slash, _ = path.partition("/")
@@ -235,7 +247,18 @@ def _hidden(line: str) -> list[str]:
 
 
 def _show(lines: list[str]) -> tuple[str, ...]:
-    return tuple(neutralise(ln.strip(), LINE_LIMIT) for ln in lines[:MAX_LINES])
+    return tuple(neutralise(ln.strip(" \t\r\n"), LINE_LIMIT) for ln in lines[:MAX_LINES])
+
+
+_UNIVERSAL_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+def pth_lines(text: str) -> list[str]:
+    """Every line some supported Python's ``site.py`` sees in a ``.pth`` (see above):
+    the lines of 3.10-3.12 (universal newlines), then those of 3.13+ that differ."""
+    old = _UNIVERSAL_NEWLINE.split(text)
+    new = text.splitlines()
+    return old + [ln for ln in new if ln not in set(old)]
 
 
 def classify(
@@ -244,18 +267,40 @@ def classify(
     *,
     sitedir: Path | None = None,
     editables: Mapping[str, Path] | None = None,
+    unchanged_since: str | None = None,
 ) -> Verdict:
     """Judge a startup file by its content.
 
     ``name`` is its site-packages root name; ``content`` None means it could
-    not be read (a package directory, or too large). ``editables`` maps the
-    PEP 503 names of projects this install puts in editable mode to their
-    directories; ``sitedir`` is where the file sits (resolves relative paths).
+    not be read (a package directory). ``editables`` maps the PEP 503 names of
+    projects this install puts in editable mode to their directories;
+    ``sitedir`` is where the file sits (resolves relative paths).
+    ``unchanged_since``: the previous release of the same project, when it
+    installed this exact content: not a new risk, LOW at most.
     """
+    verdict = _classify(name, content, sitedir, editables or {})
+    if unchanged_since is None or verdict.severity is None or verdict.severity <= Severity.LOW:
+        return verdict
+    return Verdict(
+        Severity.LOW,
+        f"is unchanged since {neutralise(unchanged_since, 40)}, which installed the same "
+        f"file (it {verdict.reason})",
+        verdict.lines,
+    )
+
+
+def alarming(verdict: Verdict) -> bool:
+    """Whether a new or changed startup file is worth an alarm (not benign, not path-only)."""
+    return verdict.severity is not None and verdict.severity >= Severity.MEDIUM
+
+
+def _classify(
+    name: str, content: bytes | None, sitedir: Path | None, editables: Mapping[str, Path]
+) -> Verdict:
     if content is None:
         return Verdict(Severity.MEDIUM, "is run at every Python start (content not inspected)")
     text = content.decode("utf-8-sig", errors="replace")
-    lines = text.splitlines()
+    lines = pth_lines(text) if name.endswith(".pth") else text.splitlines()
     if not name.endswith(".pth"):
         code = [ln for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
         high = [ln for ln in code if _hidden(ln)]
@@ -265,7 +310,7 @@ def classify(
                 Severity.HIGH, "is run at every Python start and " + ", ".join(whys), _show(high)
             )
         return Verdict(Severity.MEDIUM, "is run at every Python start", _show(code))
-    why = _benign(name, lines, sitedir, editables or {})
+    why = _benign(name, lines, sitedir, editables)
     if why:
         return Verdict(None, f"known benign: {why}")
     executed = [ln for ln in lines if _executes(ln)]

@@ -1,7 +1,10 @@
 """Fetching the planned files: what phase 2 installs is byte for byte what was checked.
 
 Every planned archive (from an index, a URL, or a local path) is copied into a
-private folder while its sha256 is compared with the one in pip's report.
+private folder while its sha256 is compared with the one in pip's report, and
+every wheel's zip is checked the way an installer will read it
+(:func:`spip.index.wheelzip.verify_wheel`): a wheel pip would refuse or leave
+half-installed is unfit, and the install stops before phase 2 (:meth:`Artifacts.unfit`).
 Downloaded files are also kept in a content-addressed cache under
 ``SPIP_CACHE_DIR/files`` so a warm install downloads nothing.
 """
@@ -20,6 +23,7 @@ from urllib.parse import urlsplit
 from spip.core.atomic import atomic_link, atomic_write
 from spip.core.hashing import sha256_file
 from spip.core.logs import log
+from spip.index.wheelzip import ArchiveError, verify_wheel
 from spip.ui.sanitize import neutralise
 
 if TYPE_CHECKING:
@@ -38,6 +42,11 @@ class FetchError(Exception):
     """spip could not get a file itself (network, credentials only pip holds)."""
 
 
+class UnfitFile(Exception):
+    """A planned file that must not reach the installer: a wheel installers would read
+    differently, or that pip would refuse or leave half-installed."""
+
+
 class Artifacts:
     """The verified local copies of a plan's files, fetched concurrently.
 
@@ -52,14 +61,19 @@ class Artifacts:
         self._store = cache_dir / "files"
         self.folder = Path(tempfile.mkdtemp(prefix="spip-files-"))
         self._tasks: dict[str, asyncio.Task[Path | None]] = {}
+        self._wheels: set[str] = set()
         self._prefetches: dict[str, asyncio.Task[None]] = {}  # by URL, and by file name
         self.errors: dict[str, str] = {}
+        self._unfit: dict[str, str] = {}  # by name: why the file must not be installed
+        self._checked: dict[str, asyncio.Task[None]] = {}  # local wheels not fetched
         self.downloaded_bytes = 0
 
     def start(self, plan: list[PlannedDist]) -> None:
         for dist in plan:
             if dist.fetchable and dist.name not in self._tasks:
                 self._tasks[dist.name] = asyncio.ensure_future(self._fetch(dist))
+                if dist.is_wheel:
+                    self._wheels.add(dist.name)
 
     def prefetch(self, url: str, filename: str | None = None) -> None:
         """Start downloading a file pip is looking at, before its plan is known.
@@ -75,10 +89,32 @@ class Artifacts:
                 self._prefetches.setdefault(filename, self._prefetches[url])
 
     async def local_file(self, dist: PlannedDist) -> Path | None:
-        if dist.source in ("file", "dir") and not dist.fetchable:
-            return Path(dist.local_path) if dist.local_path else None
+        """The verified copy (or the user's own local file, or a ``file://`` file pip
+        gave no hash for); None when spip could not get it. Raises
+        :class:`IntegrityError` or :class:`UnfitFile`."""
         task = self._tasks.get(dist.name)
-        return await task if task is not None else None
+        if task is not None:
+            return await task
+        if dist.fetchable or not dist.local_path or dist.source not in ("index", "file"):
+            return None
+        path = Path(dist.local_path)
+        if dist.is_wheel:
+            if dist.name not in self._checked:
+                self._checked[dist.name] = asyncio.ensure_future(self._check_zip(dist, path))
+            await self._checked[dist.name]
+        return path
+
+    def refuse(self, dist: PlannedDist, reason: str) -> None:
+        """Mark a planned file unfit to install (a check could not read what it must)."""
+        self._unfit.setdefault(dist.name, reason)
+
+    async def unfit(self) -> dict[str, str]:
+        """Why planned files must not be installed, by name, once every wheel was checked."""
+        jobs = [t for n, t in self._tasks.items() if n in self._wheels] + list(
+            self._checked.values()
+        )
+        await asyncio.gather(*jobs, return_exceptions=True)
+        return dict(self._unfit)
 
     async def wait_all(self) -> dict[str, Path | None]:
         names = list(self._tasks)
@@ -137,6 +173,7 @@ class Artifacts:
         cached = self._cached(dist.sha256)
         if cached.is_file() and await asyncio.to_thread(sha256_file, cached) == dist.sha256:
             await asyncio.to_thread(_link_or_copy, cached, dest)
+            await self._check_zip(dist, dest)
             return dest
         try:
             if urlsplit(dist.url).scheme == "file":
@@ -153,9 +190,32 @@ class Artifacts:
                 f"{dist.name} {neutralise(dist.version)}: the file at {neutralise(dist.url)} has "
                 f"sha256 {digest}, but pip resolved {dist.sha256}; it changed since pip saw it"
             )
+        await self._check_zip(dist, dest)
         await asyncio.to_thread(_store_in_cache, dest, cached)
         self._note(dist.url, digest)
         return dest
+
+    async def _check_zip(self, dist: PlannedDist, path: Path) -> None:
+        """Refuse a wheel installers could read differently or pip would half-install.
+        The verdict depends on the bytes only, so a wheel found sound is not checked again
+        (a marker beside its digest in the store)."""
+        if not dist.is_wheel:
+            return
+        marker = self._cached(dist.sha256).with_suffix(".zip-ok") if dist.sha256 else None
+        if marker is not None and marker.is_file():
+            return
+        try:
+            await asyncio.to_thread(verify_wheel, path)
+        except (ArchiveError, OSError) as exc:
+            reason = f"{neutralise(dist.filename)} cannot be installed safely: {exc}"
+            self._unfit.setdefault(dist.name, reason)
+            raise UnfitFile(reason) from None
+        if marker is not None:
+            try:
+                marker.parent.mkdir(parents=True, exist_ok=True)
+                marker.touch()
+            except OSError:
+                log.debug("could not note %s as checked", path, exc_info=True)
 
     async def _download(self, url: str, dest: Path) -> str:
         import httpx

@@ -23,7 +23,7 @@ from spip.afterinstall.review import review as review_startup_files
 from spip.afterinstall.snapshot import Snapshot, take_snapshot
 from spip.checks.base import CheckContext, DirectReference
 from spip.checks.registry import check_direct, check_plan, check_unresolvable
-from spip.index.artifacts import Artifacts, IntegrityError
+from spip.index.artifacts import Artifacts, IntegrityError, UnfitFile
 from spip.index.cache import Cache
 from spip.index.errors import DataUnavailable
 from spip.index.http import make_client
@@ -98,6 +98,8 @@ async def _steps(
     if not plan(state, installer, resolution):
         return state.status
     verdict = await check(state, session)
+    if verdict is None:
+        return state.status
     if state.dry_run:
         output.show_plan(state.plan)
         return finish(state, "dry-run", 0 if verdict.proceed else gate.EXIT_REFUSED)
@@ -207,14 +209,26 @@ def plan(state: InstallState, installer: Installer, resolution: Resolution) -> b
     return True
 
 
-async def check(state: InstallState, session: _Session) -> gate.Verdict:
-    """Every check on every planned distribution, while the files download; then the gate."""
-    if not state.dry_run:
-        session.artifacts.start(state.plan)  # downloads overlap the checks
+async def check(state: InstallState, session: _Session) -> gate.Verdict | None:
+    """Every check on every planned distribution, while the files download; then the gate.
+
+    A dry run fetches and verifies the files too: the content checks read those copies.
+    None when the run ended here: a planned wheel must not be installed whatever the gate
+    says (pip would refuse it or leave it half-installed, or a check could not read it).
+    """
+    session.artifacts.start(state.plan)  # downloads overlap the checks
     start = state.since_start()
     session.ctx.plan = state.plan
     findings = await check_plan(session.ctx)
     state.timings["checks"] = state.since_start() - start
+    unfit = await session.artifacts.unfit()
+    if unfit:
+        state.findings.extend(findings)
+        output.show_findings(findings, {d.name: d.version for d in state.plan})
+        for reason in unfit.values():
+            output.say(f"spip: error: {reason}; nothing was installed.", fg="red", bold=True)
+        finish(state, "refused", gate.EXIT_UNSAFE)
+        return None
     # In a thread: the downloads go on while a person reads the question.
     return await asyncio.to_thread(pass_gate, state, findings)
 
@@ -224,7 +238,7 @@ async def fetch(state: InstallState, session: _Session) -> dict[str, Path | None
     start = state.since_start()
     try:
         files = await session.artifacts.wait_all()
-    except IntegrityError as exc:
+    except (IntegrityError, UnfitFile) as exc:
         output.say(f"spip: error: {exc}; nothing was installed.", fg="red", bold=True)
         finish(state, "refused", gate.EXIT_UNSAFE)
         return None

@@ -18,6 +18,7 @@ import tarfile
 import uuid
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 
@@ -328,3 +329,69 @@ def build_backend_wheels(dest: Path) -> list[Path]:
             "and none is installed: install setuptools>=70.1 (or wheel)"
         )
     return wheels
+
+
+@dataclass(frozen=True)
+class RawMember:
+    """One member of a hand-made zip: what an ordinary zip writer would not produce.
+
+    ``local_name``: another name in the local header than in the central directory;
+    ``comment``: padding in the central-directory entry; ``bad_crc``: a wrong CRC-32.
+    """
+
+    name: str
+    data: bytes
+    local_name: str | None = None
+    comment: bytes = b""
+    bad_crc: bool = False
+
+
+def craft_zip(path: Path, members: Sequence[RawMember]) -> Path:
+    """Write a zip byte by byte (stored members), duplicates and odd names allowed."""
+    import struct
+    import zlib
+
+    body, directory = bytearray(), bytearray()
+    for m in members:
+        crc = zlib.crc32(m.data) ^ (1 if m.bad_crc else 0)
+        name, local = m.name.encode(), (m.local_name or m.name).encode()
+        offset = len(body)
+        body += struct.pack(
+            "<4s2B4HL2L2H", b"PK\x03\x04", 20, 0, 0x800, 0, 0, 0x21, crc,
+            len(m.data), len(m.data), len(local), 0,
+        )  # fmt: skip
+        body += local + m.data
+        directory += struct.pack(
+            "<4s4B4HL2L5H2L", b"PK\x01\x02", 20, 3, 20, 0, 0x800, 0, 0, 0x21, crc,
+            len(m.data), len(m.data), len(name), 0, len(m.comment), 0, 0, 0o644 << 16, offset,
+        )  # fmt: skip
+        directory += name + m.comment
+    end = struct.pack(
+        "<4s4H2LH", b"PK\x05\x06", 0, 0, len(members), len(members), len(directory), len(body), 0
+    )
+    path.write_bytes(bytes(body + directory + end))
+    return path
+
+
+def crafted_wheel(
+    dest: Path, name: str, version: str, members: Sequence[RawMember], tag: str = "py3-none-any"
+) -> Path:
+    """A wheel of ``name`` ``version`` with ``members`` besides a valid .dist-info (its
+    RECORD lists them), written with :func:`craft_zip`."""
+    stem = f"{underscore_name(name)}-{version}"
+    info = f"{stem}.dist-info"
+    meta = {
+        f"{info}/METADATA": core_metadata(name, version, summary="A test package").encode(),
+        f"{info}/WHEEL": _wheel_file(tag).encode(),
+    }
+    rows = [(m.name, _record_hash(m.data), str(len(m.data))) for m in members]
+    rows += [(n, _record_hash(d), str(len(d))) for n, d in meta.items()]
+    record = io.StringIO()
+    csv.writer(record, lineterminator="\n").writerows([*rows, (f"{info}/RECORD", "", "")])
+    everything = [
+        *members,
+        *(RawMember(n, d) for n, d in meta.items()),
+        RawMember(f"{info}/RECORD", record.getvalue().encode()),
+    ]
+    dest.mkdir(parents=True, exist_ok=True)
+    return craft_zip(dest / f"{stem}-{tag}.whl", everything)

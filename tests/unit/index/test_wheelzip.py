@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import hashlib
 import io
 import os
 import tarfile
@@ -18,15 +19,20 @@ import httpx
 import pytest
 
 from spip.index.wheelzip import (
+    MEMBER_LIMIT,
     TAIL,
     ArchiveError,
     Budget,
     ByteCapExceeded,
+    UnsafeArchive,
     Wheel,
+    destination,
     open_wheel,
     read_sdist,
+    verify_wheel,
 )
 from tests.fakeindex import FakeIndex, LoggedRequest, build_wheel
+from tests.fakeindex.wheels import RawMember, craft_zip
 
 PTH = b"import os; os.system('echo pwned')\n"
 
@@ -108,21 +114,49 @@ def test_remote_wheel_without_ranges(
     print(f"\nremote wheel of {size} bytes without ranges: {wheel.bytes_read} bytes read")
 
 
-def test_cap_hit_without_ranges_says_so(
+@pytest.mark.parametrize("mode", ["refuse", "wrong-range", "truncate", "416"])
+def test_a_server_that_botches_ranges_gets_one_whole_download(
+    fake_index: FakeIndex, unique_name: Callable[..., str], tmp_path: Path, mode: str
+) -> None:
+    path = _published(fake_index, unique_name, tmp_path)
+    fake_index.set_range_mode(mode, path.name)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+
+    async def go() -> tuple[Wheel, dict]:
+        async with httpx.AsyncClient() as client:
+            wheel = await open_wheel(fake_index.file_url(path.name), Budget(), client, digest)
+            entry_points = next(n for n in wheel.names if n.endswith("entry_points.txt"))
+            return wheel, await wheel.read(["evil.pth", entry_points])
+
+    wheel, members = asyncio.run(go())
+    assert members["evil.pth"] == PTH and len(wheel.names) == 205
+    assert not wheel.used_ranges
+    whole = [r for r in _reads_of(fake_index, path) if not r.headers.get("range")]
+    assert len(whole) <= 1  # one whole download at most (a 200 to a range is kept)
+
+
+def test_a_whole_download_must_match_the_index_sha256(
     fake_index: FakeIndex, unique_name: Callable[..., str], tmp_path: Path
 ) -> None:
     path = _published(fake_index, unique_name, tmp_path)
-    fake_index.no_ranges = True
-    with pytest.raises(ByteCapExceeded, match="per release"):
-        _read(fake_index.file_url(path.name), Budget(cap=100_000))
+    fake_index.set_range_mode("refuse", path.name)
+
+    async def go() -> Wheel:
+        async with httpx.AsyncClient() as client:
+            return await open_wheel(fake_index.file_url(path.name), Budget(), client, "0" * 64)
+
+    with pytest.raises(ArchiveError, match="sha256"):
+        asyncio.run(go())
 
 
-def test_the_budget_is_shared_by_the_files_of_a_release(tmp_path: Path) -> None:
-    path = big_wheel(tmp_path, "demo")
+def test_ranged_reads_are_capped_per_release(
+    fake_index: FakeIndex, unique_name: Callable[..., str], tmp_path: Path
+) -> None:
+    path = _published(fake_index, unique_name, tmp_path)
     budget = Budget(cap=TAIL + TAIL // 2)
-    _read(path, budget)
-    with pytest.raises(ByteCapExceeded):
-        _read(path, budget)
+    _read(fake_index.file_url(path.name), budget)
+    with pytest.raises(ByteCapExceeded, match="per release"):
+        _read(fake_index.file_url(path.name), budget)
 
 
 def test_central_directory_larger_than_the_tail(
@@ -161,6 +195,8 @@ def test_not_a_zip(tmp_path: Path) -> None:
     path.write_bytes(b"this is not a zip file" * 100)
     with pytest.raises(ArchiveError, match="not a readable wheel"):
         _read(path)
+    with pytest.raises(ArchiveError):
+        verify_wheel(path)
 
 
 def test_missing_remote_file(fake_index: FakeIndex) -> None:
@@ -219,3 +255,101 @@ def test_sdist_that_is_not_one(tmp_path: Path) -> None:
     path.write_bytes(gzip.compress(b"not a tar archive at all" * 40))
     with pytest.raises(ArchiveError):
         asyncio.run(read_sdist(path, Budget()))
+
+
+# ---- member names as pip's installer reads them, and zips that must not be installed ----
+
+
+@pytest.mark.parametrize(
+    ("name", "dest"),
+    [
+        ("x.pth", ("lib", "x.pth")),
+        ("pkg/../x.pth", ("lib", "x.pth")),
+        ("./x.pth", ("lib", "x.pth")),
+        ("pkg//../x.pth", ("lib", "x.pth")),
+        ("pkg\\..\\x.pth", ("lib", "pkg\\..\\x.pth")),  # a backslash is a letter on POSIX
+        ("d-1.data/purelib/./x.pth", ("purelib", "x.pth")),
+        ("d-1.data//platlib/x.pth", ("platlib", "x.pth")),
+        ("d-1.data/purelib/../platlib/x.pth", ("platlib", "x.pth")),
+        (
+            "d-1.data/data/lib/python3.12/site-packages/../site-packages/x.pth",
+            ("data", "lib/python3.12/site-packages/x.pth"),
+        ),
+        ("./d-1.data/purelib/x.pth", ("lib", "d-1.data/purelib/x.pth")),  # pip: not a scheme
+        ("pkg/", None),
+    ],
+)
+def test_destination_is_pips(name: str, dest: tuple[str, str] | None) -> None:
+    assert destination(name) == dest
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["../x.pth", "/etc/x.pth", "//x.pth", "pkg/../../x.pth", "pkg/..", "d-1.data/../x.pth",
+     "d-1.data/nowhere/x.pth", "d-1.data/purelib/../../x.pth"],
+)  # fmt: skip
+def test_destinations_pip_refuses_mid_install(name: str) -> None:
+    with pytest.raises(UnsafeArchive):
+        destination(name)
+
+
+def _opened(path: Path) -> Wheel:
+    return asyncio.run(open_wheel(path))
+
+
+def test_duplicate_members_are_refused(tmp_path: Path) -> None:
+    same = craft_zip(tmp_path / "a.whl", [RawMember("x.pth", b"/a\n"), RawMember("x.pth", b"b")])
+    with pytest.raises(UnsafeArchive, match="two members"):
+        _opened(same)
+    landing = craft_zip(tmp_path / "b.whl", [RawMember("x.pth", b"/a"), RawMember("./x.pth", b"")])
+    with pytest.raises(UnsafeArchive, match="two members"):
+        _opened(landing)
+
+
+def test_a_local_header_that_disagrees_is_refused(tmp_path: Path) -> None:
+    path = craft_zip(tmp_path / "a.whl", [RawMember("x.py", b"", local_name="x.pth")])
+    _opened(path).close()  # the file list alone looks fine
+    with pytest.raises(UnsafeArchive, match="local header"):
+        verify_wheel(path)
+
+
+def test_damaged_data_is_refused(tmp_path: Path) -> None:
+    path = craft_zip(tmp_path / "a.whl", [RawMember("x.pth", b"import os\n", bad_crc=True)])
+    with pytest.raises(UnsafeArchive, match="damaged"):
+        verify_wheel(path)
+    wheel = _opened(path)
+    with pytest.raises(UnsafeArchive, match="damaged"):
+        asyncio.run(wheel.read(["x.pth"]))
+
+
+def test_trailing_data_and_traversal_are_refused(tmp_path: Path) -> None:
+    path = craft_zip(tmp_path / "a.whl", [RawMember("x.pth", b"/a\n")])
+    path.write_bytes(path.read_bytes() + b"junk")
+    with pytest.raises(ArchiveError):
+        _opened(path)
+    evil = craft_zip(tmp_path / "b.whl", [RawMember("../../bin/python", b"#!/bin/sh\n")])
+    with pytest.raises(UnsafeArchive, match="outside its folder"):
+        _opened(evil)
+
+
+def test_a_member_over_the_read_limit_is_an_error(tmp_path: Path) -> None:
+    path = craft_zip(tmp_path / "a.whl", [RawMember("x.pth", b"#" * (MEMBER_LIMIT + 1))])
+    verify_wheel(path)  # a sound zip ...
+    with pytest.raises(ArchiveError, match="over the"):
+        asyncio.run(_opened(path).read(["x.pth"]))  # ... whose .pth spip cannot inspect
+
+
+def test_a_central_directory_padded_to_24_mb_is_streamed(tmp_path: Path) -> None:
+    """Padding (entry comments) beyond any in-memory cap: read, with bounded memory."""
+    import tracemalloc
+
+    pad = [RawMember(f"pad/{i}", b"", comment=b"P" * 65_000) for i in range(380)]
+    path = craft_zip(tmp_path / "a.whl", [*pad, RawMember("evil.pth", PTH)])
+    assert path.stat().st_size > 24_000_000
+    tracemalloc.start()
+    wheel = _opened(path)
+    verify_wheel(path)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert asyncio.run(wheel.read(["evil.pth"])) == {"evil.pth": PTH}
+    assert peak < 8_000_000, peak
