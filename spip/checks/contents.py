@@ -107,7 +107,11 @@ async def _wheel_contents(wheel: Wheel, *, keep_bytes: bool) -> Contents:
             entries.setdefault(entry, []).append(m.name)
     # A lone member named like its entry is a file; anything else is a package folder.
     by_name = {m.name: m for m in files}
-    single = {e: ms[0] for e, ms in entries.items() if len(ms) == 1 and by_name[ms[0]].dest[1] == e}  # type: ignore[index]
+    single = {
+        e: ms[0]
+        for e, ms in entries.items()
+        if len(ms) == 1 and site_root_path(by_name[ms[0]].dest) == e
+    }
     entry_points = [m.name for m in files if _ENTRY_POINTS.match(m.name)][:1]
     wanted = list(single.values()) + entry_points
     if not keep_bytes:  # the previous release: a startup file too large is just "changed"

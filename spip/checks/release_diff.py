@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from spip.checks import contents
 from spip.checks.base import Check, DataUnavailable
 from spip.checks.startup_rules import alarming, classify, editables
+from spip.core.logs import log
 from spip.policy.findings import Finding, Severity
 from spip.ui.sanitize import neutralise
 
@@ -138,6 +139,11 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
         base = await contents.previous(dist.name, dist.version, dist.filename, ctx)
     except ArchiveError as exc:
         raise DataUnavailable(f"could not read the previous release: {exc}") from None
+    except DataUnavailable:
+        # No release history where spip looks (a private index, find-links): nothing
+        # to compare with, as for a first release. pth-file still reads the file itself.
+        log.debug("no release history of %s to compare with", dist.name, exc_info=True)
+        return []
     if base is None:
         return []
     new = await contents.planned(dist, ctx)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from spip.checks.startup_rules import Seen, classify, finding, is_startup_name, startup_entry
+from spip.index.wheelzip import destination
 from spip.policy.findings import Severity
 
 # The exact content setuptools (60 and later, up to today's 8x) installs.
@@ -74,7 +75,46 @@ def test_startup_names(name: str, expected: bool) -> None:
     ],
 )
 def test_startup_entry_of_wheel_members(member: str, entry: str | None) -> None:
-    assert startup_entry(member) == entry
+    assert startup_entry(destination(member)) == entry
+
+
+@pytest.mark.parametrize(
+    "member",
+    [
+        "pkg/../x.pth",
+        "./x.pth",
+        "pkg//../x.pth",
+        "demo-1.0.data/purelib/./x.pth",
+        "demo-1.0.data//platlib/x.pth",
+        "demo-1.0.data/data/lib/python3.12/site-packages/../site-packages/x.pth",
+    ],
+)
+def test_every_spelling_pip_lands_at_the_root_is_a_startup_file(member: str) -> None:
+    assert startup_entry(destination(member)) == "x.pth"
+
+
+def test_a_form_feed_does_not_end_a_pth_line_before_python_3_13() -> None:
+    """3.10-3.12 read a .pth as text (universal newlines only): one line, executed whole."""
+    line = b"import os\x0c;exec(__import__('base64').b64decode('cHJpbnQoMSk='))\n"
+    verdict = classify("x.pth", line)
+    assert verdict.severity is Severity.HIGH
+    assert verdict.lines[0].startswith("import os\\x0c;exec(") and "b64decode" in verdict.lines[0]
+    for sep in ("\x0b", "\x1c", "\x1d", "\x1e"):
+        assert classify("x.pth", f"import os{sep};exec('1')".encode()).severity is Severity.HIGH
+
+
+def test_a_line_only_python_3_13_splits_off_is_judged_too() -> None:
+    """3.13+ split with str.splitlines(): a path line can hide an import line there."""
+    verdict = classify("x.pth", b"/opt/somewhere\x0cimport os; os.system('id')\n")
+    assert verdict.severity is Severity.HIGH
+    assert verdict.lines == ("import os; os.system('id')",)
+
+
+def test_an_unchanged_startup_file_is_low_at_most() -> None:
+    verdict = classify("a1_coverage.pth", LITELLM_STYLE, unchanged_since="7.13.0")
+    assert verdict.severity is Severity.LOW and "unchanged since 7.13.0" in verdict.reason
+    assert classify("a.pth", b"/opt/a\n", unchanged_since="1.0").severity is Severity.LOW
+    assert classify("distutils-precedence.pth", DISTUTILS_PRECEDENCE).severity is None
 
 
 def test_path_only_pth_is_low() -> None:
@@ -234,13 +274,46 @@ def test_check_is_quiet_on_clean_and_benign_wheels(fake_index, unique_name, tmp_
     assert _check(fake_index, tmp_path, benign, "1.1") == []
 
 
-def test_check_reads_remotely_with_ranges_when_spip_cannot_fetch(
+def test_without_a_verified_copy_the_check_fails_closed(
     fake_index, unique_name, tmp_path: Path
 ) -> None:
     name = unique_name()
     path = fake_index.publish(name, "1.0", files={"hook.pth": "import hook\n"})
-    fake_index.clear_log()
     (f,) = _check(fake_index, tmp_path, path, hashed=False)
-    assert f.severity is Severity.MEDIUM and "import hook" in f.message
-    reads = [r for r in fake_index.requests if r.path.startswith("/files/")]
-    assert reads and all(r.headers.get("range") for r in reads)
+    assert (f.check, f.severity) == ("unverified", Severity.MEDIUM)
+    assert path.name in f.message and "not checked" in f.message
+
+
+@pytest.mark.parametrize("mode", ["refuse", "wrong-range", "truncate", "416", "drip"])
+def test_a_server_that_botches_ranges_changes_nothing(
+    fake_index, unique_name, tmp_path: Path, mode: str
+) -> None:
+    name = unique_name()
+    path = fake_index.publish(name, "1.0", files={"evil.pth": LITELLM_STYLE})
+    fake_index.drip_max_seconds = 1.0
+    fake_index.set_range_mode(mode, path.name)
+    (f,) = _check(fake_index, tmp_path, path)
+    assert (f.check, f.severity) == ("pth-file", Severity.HIGH)
+
+
+def _two_releases(fake_index, name: str, old: bytes | str, new: bytes | str):
+    from tests.fakeindex import underscore_name
+
+    module = {f"{underscore_name(name)}/__init__.py": ""}
+    fake_index.publish(name, "7.13.0", files={**module, "a1_coverage.pth": old})
+    return fake_index.publish(name, "7.13.1", files={**module, "a1_coverage.pth": new})
+
+
+def test_a_hook_the_previous_release_shipped_unchanged_is_low(
+    fake_index, unique_name, tmp_path: Path
+) -> None:
+    path = _two_releases(fake_index, unique_name(), LITELLM_STYLE, LITELLM_STYLE)
+    (f,) = _check(fake_index, tmp_path, path, "7.13.1")
+    assert (f.check, f.severity) == ("pth-file", Severity.LOW)
+    assert "unchanged since 7.13.0" in f.message
+
+
+def test_a_changed_hook_keeps_its_severity(fake_index, unique_name, tmp_path: Path) -> None:
+    path = _two_releases(fake_index, unique_name(), "import cov; cov.start()\n", LITELLM_STYLE)
+    (f,) = _check(fake_index, tmp_path, path, "7.13.1")
+    assert (f.check, f.severity) == ("pth-file", Severity.HIGH)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from spip.checks import release_diff
+from spip.checks import contents, release_diff
 from spip.index.pypi import DistFile
 from spip.policy.findings import Severity
 from tests.fakeindex import FakeIndex, underscore_name
@@ -148,7 +148,7 @@ def test_comparable_file_prefers_the_closest_tags() -> None:
             "demo-1.0-py3-none-any.whl",
         )
     ]
-    pick = release_diff.comparable_file
+    pick = contents.comparable_file
     assert (
         pick("demo-1.1-cp311-cp311-manylinux_2_17_x86_64.whl", candidates).filename
         == "demo-1.0-cp311-cp311-manylinux_2_17_x86_64.whl"
@@ -171,3 +171,73 @@ def test_previous_release_is_read_once(fake_index: FakeIndex, project: str, tmp_
     second = run_check(CHECK, fake_index, tmp_path, dist)
     assert first == second and "hook.pth" in second[0].message
     assert not [r for r in fake_index.requests if r.path.endswith(old.name)]
+
+
+NSPKG = (
+    "import sys, types, os;p = os.path.join(sys._getframe(1).f_locals['sitedir'], *('zope',));"
+    "ie = os.path.exists(os.path.join(p,'__init__.py'));m = not ie and "
+    "sys.modules.setdefault('zope', types.ModuleType('zope'));mp = (m or []) and "
+    "m.__dict__.setdefault('__path__',[]);(p not in mp) and mp.append(p)\n"
+)
+
+
+def test_benign_and_unchanged_startup_files_are_no_alarm(
+    fake_index: FakeIndex, project: str, tmp_path: Path
+) -> None:
+    fake_index.publish(project, "1.0", files={_module(project): "", "hook.pth": IMPORT_PTH})
+    new = fake_index.publish(
+        project,
+        "1.1",
+        files={
+            _module(project): "",
+            "hook.pth": IMPORT_PTH,  # byte for byte what 1.0 installed
+            "zope-nspkg.pth": NSPKG,  # setuptools' namespace .pth
+            "paths.pth": "/opt/paths\n",  # path-only
+        },
+    )
+    assert run_check(CHECK, fake_index, tmp_path, planned(fake_index, new, "1.1")) == []
+    changed = fake_index.publish(
+        project, "1.2", files={_module(project): "", "hook.pth": "import other_hook\n"}
+    )
+    (f,) = run_check(CHECK, fake_index, tmp_path, planned(fake_index, changed, "1.2"))
+    assert f.evidence["startup_files_added"] == ["hook.pth"] and "changes" in f.message
+
+
+@pytest.mark.parametrize("stub", ["0.0.0a0", "0.0.1"])
+def test_a_stub_version_is_no_baseline(
+    fake_index: FakeIndex, project: str, tmp_path: Path, stub: str
+) -> None:
+    fake_index.publish(project, stub, files={})
+    native = {_module(project): "", f"{underscore_name(project)}/_c.abi3.so": b"\x7fELF"}
+    new = fake_index.publish(project, "10.3.0", files=native)
+    assert run_check(CHECK, fake_index, tmp_path, planned(fake_index, new, "10.3.0")) == []
+
+
+def test_a_wheel_with_no_code_is_no_baseline(
+    fake_index: FakeIndex, project: str, tmp_path: Path
+) -> None:
+    fake_index.publish(project, "2.0", files={})  # nothing but its .dist-info
+    new = fake_index.publish(project, "2.1", files={_module(project): "", "x.pth": IMPORT_PTH})
+    assert run_check(CHECK, fake_index, tmp_path, planned(fake_index, new, "2.1")) == []
+
+
+def test_native_code_is_new_only_against_the_same_kind_of_platform(
+    fake_index: FakeIndex, project: str, tmp_path: Path
+) -> None:
+    module = underscore_name(project)
+    # 1.0 had a Windows wheel (its native part not by a name spip knows) and no Linux one
+    fake_index.publish(project, "1.0", tag="cp311-cp311-win_amd64")
+    linux = {_module(project): "", f"{module}/_speed.cpython-311-x86_64-linux-gnu.so": b"\x7fELF"}
+    new = fake_index.publish(project, "1.1", files=linux, tag="cp311-cp311-manylinux_2_17_x86_64")
+    assert run_check(CHECK, fake_index, tmp_path, planned(fake_index, new, "1.1")) == []
+
+
+@pytest.mark.parametrize("mode", ["refuse", "wrong-range", "truncate", "416"])
+def test_the_previous_release_is_read_whatever_the_ranges(
+    fake_index: FakeIndex, project: str, tmp_path: Path, mode: str
+) -> None:
+    old = fake_index.publish(project, "1.0")
+    new = fake_index.publish(project, "1.1", files={_module(project): "", "x.pth": IMPORT_PTH})
+    fake_index.set_range_mode(mode, old.name)
+    (f,) = run_check(CHECK, fake_index, tmp_path, planned(fake_index, new, "1.1"))
+    assert f.evidence["startup_files_added"] == ["x.pth"]
