@@ -168,6 +168,7 @@ async def planned_location(dist: PlannedDist, ctx: CheckContext) -> Path:
     """The file phase 2 will install: spip's verified copy (or the user's local file)."""
     from spip.index.artifacts import IntegrityError, UnfitFile
 
+    ctx.artifacts.start([dist])  # whoever runs the checks (an install, an audit): fetched once
     try:
         local = await ctx.artifacts.local_file(dist)
     except (IntegrityError, UnfitFile) as exc:

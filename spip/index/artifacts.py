@@ -16,6 +16,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -68,7 +69,7 @@ class Artifacts:
         self._checked: dict[str, asyncio.Task[None]] = {}  # local wheels not fetched
         self.downloaded_bytes = 0
 
-    def start(self, plan: list[PlannedDist]) -> None:
+    def start(self, plan: Sequence[PlannedDist]) -> None:
         for dist in plan:
             if dist.fetchable and dist.name not in self._tasks:
                 self._tasks[dist.name] = asyncio.ensure_future(self._fetch(dist))
@@ -186,10 +187,12 @@ class Artifacts:
             return None
         if digest != dist.sha256:
             dest.unlink(missing_ok=True)
-            raise IntegrityError(
+            reason = (
                 f"{dist.name} {neutralise(dist.version)}: the file at {neutralise(dist.url)} has "
                 f"sha256 {digest}, but pip resolved {dist.sha256}; it changed since pip saw it"
             )
+            self._unfit.setdefault(dist.name, reason)
+            raise IntegrityError(reason)
         await self._check_zip(dist, dest)
         await asyncio.to_thread(_store_in_cache, dest, cached)
         self._note(dist.url, digest)

@@ -492,6 +492,10 @@ def test_file_spip_cannot_fetch_falls_back_to_pinned_hash(run_spip, venv, clean_
     top, dep = clean_pkg
     fake_index.refuse_agent = "spip/"  # credentials only pip has, e.g. in a keyring
     result = run_spip("install", top)
+    # The content checks could not see the files: fail closed, a question (No here) ...
+    assert result.returncode == 10, result.stderr
+    assert "could not get a verified copy" in result.stderr and "MEDIUM unverified" in result.stderr
+    result = run_spip("install", "--ignore-warning", top)  # ... and when accepted:
     assert result.returncode == 0, result.stderr
     assert f"could not fetch {top} itself (HTTP 401" in result.stderr
     assert "pinned to the checked sha256" in result.stderr
