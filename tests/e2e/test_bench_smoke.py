@@ -108,13 +108,18 @@ def test_report_says_pass_and_fail() -> None:
         "15-dist",
         "warm",
         ["x"],
-        15,
-        [sample("pip", 1.0)] * 3,
-        [sample("spip", 1.05)] * 3,
-        {"start_to_phase1": 0.1, "maxrss_kb": 60_000},
+        plan_size=15,
+        pip=[sample("pip", 1.0)] * 3,
+        spip=[sample("spip", 1.05)] * 3,
+        probe={"start_to_phase1": 0.1, "maxrss_kb": 60_000},
     )
     bad = runner.CaseResult(
-        "60-dist", "cold", ["y"], 60, [sample("pip", 1.0)] * 3, [sample("spip", 1.2)] * 3, {}
+        "60-dist",
+        "cold",
+        ["y"],
+        plan_size=60,
+        pip=[sample("pip", 1.0)] * 3,
+        spip=[sample("spip", 1.2)] * 3,
     )
     setting = runner.Setting(False, dict(os.environ), "a test")
     text = report.report("python -m benchmarks.bench", setting, [good, bad], None, None, 3)
@@ -161,6 +166,8 @@ def test_quick_bench_runs_end_to_end(tmp_path: Path) -> None:
             "1",
             "--pairs",
             "1",
+            "--installers",
+            "pip",
             "--markdown",
             str(markdown),
             "--json",
