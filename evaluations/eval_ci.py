@@ -144,7 +144,11 @@ def gate_action(severity: str, sensitivity: str) -> str:
 
 def gate_refuses(findings: Sequence[Mapping[str, Any]], sensitivity: str) -> bool:
     """Whether the gate refuses these findings with stdin closed (a question is a No)."""
-    return any(gate_action(str(f.get("severity", "LOW")), sensitivity) != "warn" for f in findings)
+    return any(
+        gate_action(str(f.get("severity", "LOW")), sensitivity) != "warn"
+        and not (f.get("informational") and sensitivity != "high")  # notes only warn
+        for f in findings
+    )
 
 
 # -- one project's result --------------------------------------------------------------

@@ -87,6 +87,8 @@ def unverified(
         version=version,
         message=f"could not run the {check.id} check: {reason}",
         evidence={"check": check.id, "reason": reason},
+        # A metadata heuristic without data is a note; a content check's gap is a risk.
+        informational=check.unverified is Severity.LOW,
     )
 
 

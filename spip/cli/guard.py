@@ -25,8 +25,10 @@ def run_guarded(
     sensitivity: str | None,
     ignore_warning: bool | None,
     findings_json: Path | None,
+    cooldown: str | bool | None = None,
 ) -> NoReturn:
-    """Install through ``installer``, checked; leaves the process with the exit status."""
+    """Install through ``installer``, checked; leaves the process with the exit status.
+    ``cooldown``: ``--cooldown``/``--no-cooldown`` (True/False) or ``"strict"``."""
     from spip.index.errors import ClientSettingsError
     from spip.install import front
     from spip.installer.pip_args import ArgsError
@@ -38,6 +40,7 @@ def run_guarded(
                 "sensitivity": sensitivity,
                 "ignore_warning": ignore_warning,
                 "findings_json": findings_json,
+                "cooldown": cooldown,
             }
         )
         if settings.findings_json is not None:

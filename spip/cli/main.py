@@ -42,11 +42,15 @@ def _split_command(argv: list[str]) -> tuple[str | None, int]:
 @click.option("--sensitivity", type=click.Choice(["low", "medium", "high"], case_sensitive=False))
 @click.option("--ignore-warning", is_flag=True, default=None)
 @click.option("--findings-json", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--cooldown/--no-cooldown", default=None)
+@click.option("--strict-cooldown", is_flag=True, default=None)
 @click.argument("pip_args", nargs=-1, type=click.UNPROCESSED)
 def install(
     sensitivity: str | None,
     ignore_warning: bool | None,
     findings_json: Path | None,
+    cooldown: bool | None,
+    strict_cooldown: bool | None,
     pip_args: tuple[str, ...],
 ) -> None:
     """``pip install``, with every planned distribution checked before it lands."""
@@ -72,7 +76,13 @@ def install(
     # loads the rest of itself and screens the names (it gets its orders after).
     installer = PipInstaller.start(parsed)
 
-    run_guarded(installer, sensitivity, ignore_warning, findings_json)
+    run_guarded(
+        installer,
+        sensitivity,
+        ignore_warning,
+        findings_json,
+        cooldown="strict" if strict_cooldown else cooldown,
+    )
 
 
 def _version(argv: list[str]) -> int:

@@ -1,2 +1,2 @@
 """Small helpers every layer may use: atomic writes, hashing, distribution file names,
-TOML, requirement names, logging. Imports nothing else of spip."""
+TOML, requirement names, logging, the clock. Imports nothing else of spip."""

@@ -34,6 +34,7 @@ def document(state: InstallState) -> dict[str, Any]:
             for d in state.plan
         ],
         "findings": [f.to_json() for f in state.findings],
+        "held_back": state.held_back,
         "timings": {k: round(v, 4) for k, v in state.timings.items()},
         **state.extra,
     }

@@ -14,6 +14,7 @@ import asyncio
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,8 +22,11 @@ from packaging.utils import canonicalize_name
 
 from spip.afterinstall.review import review as review_startup_files
 from spip.afterinstall.snapshot import Snapshot, take_snapshot
+from spip.checks import fresh_release
 from spip.checks.base import CheckContext, DirectReference
 from spip.checks.registry import check_direct, check_plan, check_unresolvable
+from spip.core import clock
+from spip.core.logs import log
 from spip.index.artifacts import Artifacts, IntegrityError, UnfitFile
 from spip.index.cache import Cache
 from spip.index.errors import DataUnavailable
@@ -31,8 +35,9 @@ from spip.index.netconf import net_settings
 from spip.index.pypi import PyPIClient
 from spip.install.headstart import HeadStart
 from spip.install.outcome import finish, pass_gate, refuse
+from spip.installer.base import HoldBack
 from spip.local.history import History
-from spip.plan.report import ReportError, parse_report
+from spip.plan.report import PlannedDist, ReportError, parse_report
 from spip.policy import gate
 from spip.ui import output
 
@@ -52,6 +57,8 @@ class _Session:
 
     ctx: CheckContext
     head: HeadStart
+    allowed: list[str] = field(default_factory=list)  # projects the gate let build an sdist
+    direct: list[str] = field(default_factory=list)  # dependencies' direct URLs it allowed
     dirs: list[Path] = field(default_factory=list)  # the directories the install writes to
     before: Snapshot = field(default_factory=dict)  # and what they held before it
 
@@ -95,6 +102,9 @@ async def _steps(
     if state.decision:
         return state.status
     assert resolution is not None
+    resolution = await cool_down(state, installer, resolution, session)
+    if resolution is None:
+        return state.status
     if not plan(state, installer, resolution):
         return state.status
     verdict = await check(state, session)
@@ -126,13 +136,11 @@ async def resolve(
     build that. Returns the resolution, or None when the run ended here
     (``state.decision`` says how).
     """
-    allowed: list[str] = []
-    direct: list[str] = []
+    allowed = session.allowed
+    direct = session.direct
     start = state.timings["startup"]
     while True:
-        follower = asyncio.ensure_future(session.head.follow(pending.lines))
-        res = await asyncio.to_thread(pending.wait)
-        await follower
+        res = await _finished(pending, session)
         if res.error:
             output.say(f"spip: error: {res.error}; nothing was installed.", fg="red")
             finish(state, "failed", gate.EXIT_UNSAFE)
@@ -177,6 +185,76 @@ async def resolve(
             return None
         allowed.extend(missing)
         pending = installer.resolve(source_allowed=allowed, direct_allowed=direct)
+
+
+async def _finished(pending: PendingResolution, session: _Session) -> Resolution:
+    """The planning run's result; the head starts follow its progress meanwhile."""
+    follower = asyncio.ensure_future(session.head.follow(pending.lines))
+    res = await asyncio.to_thread(pending.wait)
+    await follower
+    return res
+
+
+MAX_COOLDOWN_ROUNDS = 4  # re-resolutions: each one may bring in new young releases
+
+
+def _planned(resolution: Resolution) -> list[PlannedDist]:
+    try:
+        return list(parse_report(resolution.report or "").install)
+    except ReportError:
+        return []  # the plan step says so
+
+
+async def cool_down(
+    state: InstallState, installer: Installer, resolution: Resolution, session: _Session
+) -> Resolution | None:
+    """The cooldown: re-resolve with every release younger than ``fresh-release-hours``
+    left out, so the plan takes the newest release old enough; report each one held back.
+
+    A release the user pinned, or one no plan can do without (the re-resolution fails),
+    stays in the plan for the ``fresh-release`` check to ask about. Returns the plan's
+    resolution (the first one when nothing was held back); None when the gate stopped
+    at the notes (``--sensitivity high``).
+    """
+    config, ctx = state.config, session.ctx
+    if config.cooldown != "true" or config.fresh_release_hours <= 0:
+        return resolution
+    cutoff = clock.now() - timedelta(hours=config.fresh_release_hours)
+    pinned = installer.pinned_names(Path.cwd())
+    held = await fresh_release.fresh_releases(_planned(resolution), ctx, cutoff, pinned)
+    if not held:
+        return resolution
+    everywhere = not config.cooldown_exclude and not pinned
+    kept, kept_held = resolution, dict(held)
+    for _ in range(MAX_COOLDOWN_ROUNDS):
+        versions = {name: f.versions for name, f in held.items()}
+        hold = HoldBack(cutoff, versions, everywhere)
+        pending = installer.resolve(session.allowed, session.direct, hold)
+        res = await _finished(pending, session)
+        if res.returncode != 0 or res.error:
+            log.debug("the cooldown's re-resolution failed:\n%s", res.stderr)
+            break
+        kept, kept_held = res, dict(held)
+        young = await fresh_release.fresh_releases(_planned(res), ctx, cutoff, pinned)
+        young = {n: f for n, f in young.items() if n not in held}
+        if not young:
+            break
+        held.update(young)
+    if kept is resolution:
+        return resolution  # nothing older fits: the check asks about ``first``
+    plan_now = {d.name: d for d in _planned(kept)}
+    notes = await asyncio.gather(
+        *(
+            fresh_release.held_back(f, plan_now.get(name), ctx, state.dry_run)
+            for name, f in kept_held.items()
+        )
+    )
+    state.held_back.extend(entry for _, entry in notes)
+    verdict = pass_gate(state, [note for note, _ in notes])
+    if not verdict.proceed:
+        refuse(state, verdict)
+        return None
+    return kept
 
 
 async def _all_have_sdists(names: Sequence[str], ctx: CheckContext) -> bool:

@@ -27,6 +27,8 @@ class InstallState:
     plan: list[PlannedDist] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)  # every finding shown, in order
     passed: list[Finding] = field(default_factory=list)  # the ones the gate let through
+    # What the cooldown held back: {name, version, installed, age_hours} per release.
+    held_back: list[dict[str, Any]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     decision: str = ""  # set when the run ends (see the findings document)
     status: int = 0

@@ -12,6 +12,7 @@ from __future__ import annotations
 import queue
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -39,6 +40,18 @@ class Resolution:
     missing: list[str] = field(default_factory=list)
     error: str = ""
     stopped: Stopped | None = None
+
+
+@dataclass(frozen=True)
+class HoldBack:
+    """The cooldown's orders for a planning run: leave out every release uploaded after
+    ``cutoff``. ``versions``: those releases, per project (PEP 503 name), for an
+    installer that cannot filter by upload time; ``everywhere``: the cutoff may apply to
+    every project (no ``cooldown-exclude``, nothing pinned by the user)."""
+
+    cutoff: datetime
+    versions: Mapping[str, Sequence[str]]
+    everywhere: bool
 
 
 class PendingResolution(Protocol):
@@ -82,12 +95,21 @@ class Installer(Protocol):
         """The project names the user asked for (command line and requirement files)."""
         ...
 
+    def pinned_names(self, cwd: Path) -> set[str]:
+        """The projects the user pinned to one version (``==``/``===``: command line,
+        requirement and constraint files): the cooldown leaves those alone."""
+        ...
+
     def resolve(
-        self, source_allowed: Sequence[str] = (), direct_allowed: Sequence[str] = ()
+        self,
+        source_allowed: Sequence[str] = (),
+        direct_allowed: Sequence[str] = (),
+        hold_back: HoldBack | None = None,
     ) -> PendingResolution:
         """Start a planning run: wheels only, except ``source_allowed`` projects and the
         ``direct_allowed`` URLs a dependency declared; the installer stops before building
-        anything else (:attr:`Resolution.stopped`)."""
+        anything else (:attr:`Resolution.stopped`). ``hold_back``: the cooldown's releases
+        left out."""
         ...
 
     def resolved(self, resolution: Resolution) -> None:

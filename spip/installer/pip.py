@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING
 from packaging.version import InvalidVersion, Version
 
 from spip.core.distfiles import parse_dist_filename
-from spip.installer.base import Resolution
-from spip.installer.pip_args import PipInstallArgs, index_urls, typed_names
+from spip.core.logs import log
+from spip.installer.base import HoldBack, Resolution
+from spip.installer.pip_args import PipInstallArgs, index_urls, pinned_names, typed_names
 from spip.installer.pip_guard import Guard, read_stop
 from spip.installer.pip_process import WarmPip, pip_command, target_python
 
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from spip.plan.report import PlannedDist
 
 _FALSE = ("", "0", "false", "no", "off")
+UPLOADED_PRIOR_TO = Version("26.0")  # the first pip with --uploaded-prior-to
 
 
 class PipResolution:
@@ -37,6 +39,7 @@ class PipResolution:
 
     def __init__(self, pip: WarmPip, args: Sequence[str], report: Path, guard: Guard) -> None:
         self._pip, self._report, self._guard = pip, report, guard
+        self.pip_version: str | None = None  # from the report, once there is one
         pip.go(args, guard=guard.order())
 
     @property
@@ -48,6 +51,8 @@ class PipResolution:
         ok = status == 0 and self._report.exists()
         report = self._report.read_text(encoding="utf-8") if ok else None
         stopped = read_stop(self._guard) if status != 0 else None
+        found = re.search(r'"pip_version"\s*:\s*"([^"]{1,40})"', report or "")
+        self.pip_version = found.group(1) if found else None
         missing = _missing_wheels(stderr)
         return Resolution(status, report, stdout, stderr, missing, stopped=stopped)
 
@@ -57,6 +62,33 @@ def _missing_wheels(stderr: str) -> list[str]:
     return re.findall(
         r"Could not find a version that satisfies the requirement ([A-Za-z0-9._-]+)", stderr
     )
+
+
+def hold_back_args(
+    hold: HoldBack, pip_version: str | None, user_args: PipInstallArgs, folder: Path
+) -> list[str]:
+    """The cooldown's part of a planning run's command line.
+
+    A pip that filters by upload time itself (26.0+) gets ``--uploaded-prior-to`` when
+    the cutoff may apply to every project and the user gave no cutoff of their own;
+    otherwise a constraints file (written to ``folder``) leaves the young releases out
+    by version, which every pip understands (the user's own constraints still apply).
+    """
+    try:
+        new_pip = pip_version is not None and Version(pip_version) >= UPLOADED_PRIOR_TO
+    except InvalidVersion:
+        new_pip = False
+    own = user_args.has("--uploaded-prior-to", "--exclude-newer")
+    if new_pip and hold.everywhere and not own:
+        return ["--uploaded-prior-to", hold.cutoff.strftime("%Y-%m-%dT%H:%M:%S+00:00")]
+    lines = [
+        f"{name}{','.join('!=' + v for v in versions)}"
+        for name, versions in sorted(hold.versions.items())
+        if versions
+    ]
+    path = folder / "cooldown-constraints.txt"
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return ["-c", str(path)]
 
 
 def phase2_environment(folder: Path) -> dict[str, str]:
@@ -149,6 +181,7 @@ class PipInstaller:
         self._dirs: subprocess.Popen[str] | None = None
         self._tmp = tempfile.TemporaryDirectory(prefix="spip-plan-")
         self._resolutions = 0
+        self._last: PipResolution | None = None
 
     @classmethod
     def start(cls, args: PipInstallArgs) -> PipInstaller:
@@ -177,8 +210,14 @@ class PipInstaller:
     def typed_names(self, cwd: Path) -> list[str]:
         return typed_names(self.args, cwd)
 
+    def pinned_names(self, cwd: Path) -> set[str]:
+        return pinned_names(self.args, cwd)
+
     def resolve(
-        self, source_allowed: Sequence[str] = (), direct_allowed: Sequence[str] = ()
+        self,
+        source_allowed: Sequence[str] = (),
+        direct_allowed: Sequence[str] = (),
+        hold_back: HoldBack | None = None,
     ) -> PipResolution:
         """Phase 1: ``--dry-run --report``, installing nothing.
 
@@ -187,7 +226,8 @@ class PipInstaller:
         ``--only-binary``/``--no-binary`` come after and so win. Whatever else pip
         would build (a requirements file's ``--no-binary``, a dependency's direct
         reference not in ``direct_allowed``) the guard stops first
-        (:mod:`spip.installer.pip_guard`).
+        (:mod:`spip.installer.pip_guard`). ``hold_back``: see :func:`hold_back_args`
+        (pip's version comes from the last report).
         """
         pip, self._next = self._next or WarmPip(self.python, capture=True), None
         if pip not in self._pips:
@@ -197,12 +237,18 @@ class PipInstaller:
         args = ["install", "--dry-run", "--report", str(report), "--only-binary", ":all:"]
         for name in source_allowed:
             args += ["--no-binary", name]
+        if hold_back is not None:
+            version = self._last.pip_version if self._last else None
+            held = hold_back_args(hold_back, version, self.args, Path(self._tmp.name))
+            log.debug("the cooldown's planning run (pip %s): %s", version, " ".join(held))
+            args += held
         args += self.args.tokens(drop={"--report", "--dry-run", "--python"})
         names, every = self.args.source_builds(source_allowed)
         guard = Guard(
             report.with_suffix(".stop"), tuple(sorted(names)), tuple(direct_allowed), every
         )
-        return PipResolution(pip, args + self.args.requirements, report, guard)
+        self._last = PipResolution(pip, args + self.args.requirements, report, guard)
+        return self._last
 
     def resolved(self, resolution: Resolution) -> None:
         for path in self.args.values("--report"):  # the user asked pip for its report too

@@ -320,6 +320,31 @@ def index_urls(parsed: PipInstallArgs, environ: Mapping[str, str]) -> list[str]:
     return list(dict.fromkeys([main, *extra]))
 
 
+def pinned_names(parsed: PipInstallArgs, cwd: Path) -> set[str]:
+    """The projects pinned to one version (``==1.0``, ``===1.0``, no wildcard) on the
+    command line and in ``-r`` and ``-c`` files."""
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
+    lines = list(parsed.requirements)
+    seen: set[Path] = set()
+    for req_file in parsed.values("-r", "-c"):
+        if "://" not in req_file:
+            lines.extend(_requirement_file_lines((cwd / req_file).resolve(), seen))
+    pinned: set[str] = set()
+    for line in lines:
+        try:
+            req = Requirement(line)
+        except InvalidRequirement:
+            continue
+        if any(
+            s.operator == "===" or (s.operator == "==" and "*" not in s.version)
+            for s in req.specifier
+        ):
+            pinned.add(canonicalize_name(req.name))
+    return pinned
+
+
 def typed_names(parsed: PipInstallArgs, cwd: Path) -> list[str]:
     """Project names the user asked for on the command line and in ``-r`` files."""
     from spip.core.reqnames import requirement_name  # packaging: not needed before pip starts

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from spip.core import toml
+from spip.core import clock, toml
 
 SENSITIVITIES = ("low", "medium", "high")
 DEFAULT_PYPI_URL = "https://pypi.org"
@@ -30,6 +30,11 @@ class Config:
     cache_dir: Path = field(default_factory=lambda: default_cache_dir())
     findings_json: Path | None = None
     fresh_release_hours: float = 48.0
+    # The cooldown (README, "The cooldown"): "true" holds releases younger than
+    # fresh-release-hours back, "false" asks about them, "strict" refuses them.
+    cooldown: str = "true"
+    # Projects the cooldown leaves alone: globs on PEP 503 names (``mycompany-*``).
+    cooldown_exclude: tuple[str, ...] = ()
     # Extra popular names (an internal package list) for the typosquat check.
     hotlist_extra: tuple[str, ...] = ()
 
@@ -43,6 +48,17 @@ class Config:
             if canonicalize_name(pkg) == name and chk.strip() in ("", check):
                 return True
         return False
+
+    def cooled(self, package: str) -> bool:
+        """True when the cooldown holds ``package``'s fresh releases back."""
+        from fnmatch import fnmatchcase
+
+        from packaging.utils import canonicalize_name
+
+        if self.cooldown != "true" or self.fresh_release_hours <= 0:
+            return False
+        name = canonicalize_name(package)
+        return not any(fnmatchcase(name, canonicalize_name(g)) for g in self.cooldown_exclude)
 
 
 # What each setting means, for people (the generated settings reference, `--help`).
@@ -98,15 +114,15 @@ def _coerce(attr: str, value: Any, origin: str) -> Any:
                 raise ValueError(f"must be one of {', '.join(SENSITIVITIES)}")
             return value
         if attr == "ignore_warning":
-            if isinstance(value, bool):
-                return value
-            text = str(value).strip().lower()
-            if text in ("1", "true", "yes", "on"):
-                return True
-            if text in ("0", "false", "no", "off", ""):
-                return False
-            raise ValueError("must be true or false")
-        if attr in ("allow", "hotlist_extra"):
+            return _boolean(value)
+        if attr == "cooldown":
+            if str(value).strip().lower() == "strict":
+                return "strict"
+            try:
+                return "true" if _boolean(value) else "false"
+            except ValueError:
+                raise ValueError("must be true, false or strict") from None
+        if attr in ("allow", "hotlist_extra", "cooldown_exclude"):
             items = value.replace(",", " ").split() if isinstance(value, str) else value
             if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
                 raise ValueError("must be a list of strings")
@@ -126,6 +142,17 @@ def _coerce(attr: str, value: Any, origin: str) -> Any:
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{origin}: {exc}") from None
     raise AssertionError(attr)
+
+
+def _boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError("must be true or false")
 
 
 def _from_table(table: Any, origin: str) -> dict[str, Any]:
@@ -175,4 +202,8 @@ def load(
     for attr, value in (cli or {}).items():
         if value is not None:
             merged[attr] = _coerce(attr, value, "--" + attr.replace("_", "-"))
+    try:
+        clock.now()  # a bad SPIP_NOW is a setting error, said once, up front
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     return replace(Config(), **merged)

@@ -26,7 +26,10 @@ class Finding:
 
     ``message`` is for a person (what was found, why it matters, what to do);
     ``evidence`` holds the data the finding rests on, for the findings JSON;
-    ``path`` is the file on disk it is about, when it is about one already installed.
+    ``path`` is the file on disk it is about, when it is about one already installed;
+    ``informational``: a note on what spip did or could not learn (a held-back release,
+    a metadata check without data), not a risk in what gets installed: the gate warns
+    about it at every sensitivity but ``high`` (README, "The gate").
     """
 
     check: str
@@ -36,6 +39,7 @@ class Finding:
     message: str
     evidence: dict[str, Any] = field(default_factory=dict)
     path: Path | None = field(default=None, compare=False)
+    informational: bool = field(default=False, compare=False)
 
     @classmethod
     def about(
@@ -50,7 +54,7 @@ class Finding:
         return cls(check, severity, dist.name, dist.version, message, evidence or {})
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "check": self.check,
             "severity": self.severity.name,
             "package": self.package,
@@ -58,3 +62,6 @@ class Finding:
             "message": self.message,
             "evidence": self.evidence,
         }
+        if self.informational:
+            out["informational"] = True
+        return out

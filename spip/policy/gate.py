@@ -5,7 +5,9 @@
 | medium      | ask y/N   | stop      | stop      |
 | high        | stop      | stop      | stop      |
 
-``--ignore-warning`` continues past everything; ``allow`` entries accept
+An informational finding (a release the cooldown held back, a metadata check that
+could not get its data) only warns, except at ``high``, where it counts as its
+severity. ``--ignore-warning`` continues past everything; ``allow`` entries accept
 reviewed findings without a question. A question nobody can answer is a No.
 """
 
@@ -53,6 +55,13 @@ def action_for(severity: Severity, sensitivity: str) -> Action:
     return TABLE[sensitivity][severity]
 
 
+def action_on(finding: Finding, sensitivity: str) -> Action:
+    """What the gate does with ``finding`` at ``sensitivity``."""
+    if finding.informational and sensitivity != "high":
+        return Action.WARN
+    return action_for(finding.severity, sensitivity)
+
+
 def describe(sensitivity: str) -> str:
     """The table's row for a person: ``warns on LOW, asks on MEDIUM, stops on HIGH``."""
     row = TABLE[sensitivity]
@@ -66,8 +75,8 @@ def decide(
     active = [f for f in findings if not config.allows(f.package, f.check)]
     if not active:
         return Verdict(True, (), "clean")
-    stopping = tuple(f for f in active if action_for(f.severity, config.sensitivity) is Action.STOP)
-    asking = tuple(f for f in active if action_for(f.severity, config.sensitivity) is Action.ASK)
+    stopping = tuple(f for f in active if action_on(f, config.sensitivity) is Action.STOP)
+    asking = tuple(f for f in active if action_on(f, config.sensitivity) is Action.ASK)
     if config.ignore_warning:
         return Verdict(True, (), "ignored")
     if stopping:

@@ -24,12 +24,20 @@ def test_describe_age() -> None:
 def test_fresh_release(fake_index: FakeIndex, unique_name, tmp_path: Path) -> None:
     name = unique_name()
     wheel = fake_index.publish(name, "1.2.3", upload_time=ago(hours=3, minutes=5))
-    (finding,) = check(fake_index, tmp_path, planned(fake_index, wheel), ONLY)
+    dist = planned(fake_index, wheel)
+    (finding,) = check(fake_index, tmp_path, dist, ONLY, cooldown="false")
     assert finding.severity is Severity.MEDIUM
     assert finding.message == (
         "1.2.3 was uploaded 3 hours ago; new releases are when hijacked accounts strike — "
         "wait a day or pin the previous version unless you expected this release."
     )
+    # Under the cooldown, a fresh release still planned is one it could not hold back.
+    (kept,) = check(fake_index, tmp_path / "on", dist, ONLY)
+    assert kept.severity is Severity.MEDIUM and "nothing older fits" in kept.message
+    (strict,) = check(fake_index, tmp_path / "strict", dist, ONLY, cooldown="strict")
+    assert strict.severity is Severity.HIGH and "strict cooldown" in strict.message
+    excluded = check(fake_index, tmp_path / "ex", dist, ONLY, cooldown_exclude=(name,))
+    assert excluded == []
     assert check(fake_index, tmp_path / "b", planned(fake_index, wheel), ONLY,
                  fresh_release_hours=2) == []  # fmt: skip
 

@@ -44,3 +44,13 @@ def test_gate_decisions():
     assert '"p:c"' in gate.how_to_go_on(stopped) and "--ignore-warning" in gate.how_to_go_on(
         stopped
     )
+
+
+def test_informational_notes_only_warn_below_high():
+    note = Finding("unverified", Severity.LOW, "p", "1.0", "no data", informational=True)
+    assert gate.decide([note], Config(sensitivity="medium"), None).reason == "warned"
+    assert gate.decide([note], Config(), None).reason == "warned"
+    assert gate.decide([note], Config(sensitivity="high"), None).reason == "stopped"
+    # a content check's unverified is no note: it still counts at medium
+    gap = Finding("unverified", Severity.MEDIUM, "p", "1.0", "cannot see the .pth")
+    assert gate.decide([note, gap], Config(sensitivity="medium"), None).blocking == (gap,)
