@@ -2,50 +2,221 @@
 
 Unlike most checks this one runs during resolution, before there is a plan: the
 installer resolves wheels only and, for each project it then cannot find that the
-index has an sdist of, this check says what building it means. Building runs the
-project's ``setup.py`` (or build backend) on this machine before any check could
-look at its files, so the gate must agree first.
+index really has a source release of that fits the requirement (:func:`needs_build`),
+this check says what building it means. Building runs the project's ``setup.py`` (or
+build backend) on this machine before any check could look at its files, so the gate
+must agree first. Its risk is graded: a project on the popular list whose newest
+source release is older than the cooldown (``docopt``, source-only for years) is LOW
+(warned, built); a young or unknown one is MEDIUM.
+
+At plan stage it says when the wheels-first plan took an older release than a newer,
+source-only one that fits (pip alone would have built the newer): a LOW note naming
+both, since ``--no-binary NAME`` installs the newer one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from spip.checks.base import Check
+from spip.checks import hotlist
+from spip.checks.base import Check, DataUnavailable
+from spip.core import clock
+from spip.core.distfiles import SDIST_SUFFIXES
+from spip.core.versions import parse_version
 from spip.policy.findings import Finding, Severity
+from spip.ui.sanitize import neutralise
 
 if TYPE_CHECKING:
+    from packaging.requirements import Requirement
+    from packaging.version import Version
+
     from spip.checks.base import CheckContext
+    from spip.index.pypi import DistFile, ProjectFiles
+    from spip.plan.report import PlannedDist
 
 ID = "sdist-build"
+
+
+def _requirement(text: str) -> Requirement | None:
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    try:
+        return Requirement(text)
+    except InvalidRequirement:
+        return None
+
+
+def _runs_on(f: DistFile, python: str | None) -> bool:
+    """Whether the file's Requires-Python admits ``python`` (True when either is unknown)."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    if not f.requires_python or not python:
+        return True
+    try:
+        return SpecifierSet(f.requires_python).contains(python, prereleases=True)
+    except InvalidSpecifier:
+        return True
+
+
+def _fitting(
+    files: Iterable[DistFile], req: Requirement, ignored: Sequence[str], python: str | None
+) -> set[Version]:
+    """The versions of ``files`` that satisfy ``req`` and run on ``python``, leaving out
+    yanked files and the versions pip left out for their Requires-Python (``ignored``)."""
+    left_out = {v for v in map(parse_version, ignored) if v is not None}
+    versions = {
+        v
+        for f in files
+        if not f.yanked and _runs_on(f, python) and (v := parse_version(f.version)) is not None
+    }
+    return set(req.specifier.filter(versions - left_out))
+
+
+def _by_kind(files: ProjectFiles) -> tuple[list[DistFile], list[DistFile]]:
+    sdists = [f for f in files.files if f.filename.endswith(SDIST_SUFFIXES)]
+    wheels = [f for f in files.files if f.filename.endswith(".whl")]
+    return sdists, wheels
+
+
+async def needs_build(
+    missing: Sequence[str],
+    conflicts: Sequence[str],
+    ignored: Sequence[str],
+    python: str | None,
+    ctx: CheckContext,
+) -> list[str]:
+    """The projects only a source build can provide, from a failed wheels-only run:
+
+    every requirement pip found no wheel for (``missing``) must have a fitting source
+    release on the index, else building would not help and pip's own error stands
+    (``requests==99.0.0``, a version for a newer Python: empty list); of a conflict's
+    requirements (``conflicts``), the ones with a fitting source release and no
+    fitting wheel at all (a source-only pin such as ``construct==2.8.8``). ``python``:
+    the target interpreter's version, for the files' Requires-Python.
+    """
+    import asyncio  # not at import time (see spip.checks.base)
+
+    from packaging.utils import canonicalize_name
+
+    async def fits(text: str, source_only: bool) -> str | None:
+        req = _requirement(text)
+        if req is None:
+            return None
+        try:
+            sdists, wheels = _by_kind(await ctx.pypi.files(req.name))
+        except DataUnavailable:
+            return None
+        built = _fitting(sdists, req, ignored, python)
+        if not built or (source_only and _fitting(wheels, req, ignored, python)):
+            return None
+        return canonicalize_name(req.name)
+
+    wanted = await asyncio.gather(*(fits(t, False) for t in missing))
+    if not all(wanted):
+        return []
+    found = await asyncio.gather(*(fits(t, True) for t in conflicts))
+    return [n for n in dict.fromkeys([*wanted, *found]) if n is not None]
+
+
+def _established(name: str, sdists: Sequence[DistFile], ctx: CheckContext) -> str | None:
+    """Why building ``name`` is a lesser risk (popular, newest source release older than
+    the cooldown), else None."""
+    popular = hotlist.load().with_extra(ctx.config.hotlist_extra).rank(name) is not None
+    times = [f.upload_time for f in sdists if f.upload_time is not None]
+    if not popular or not times:
+        return None
+    from spip.checks.fresh_release import describe_age
+
+    age = (clock.now() - max(times)).total_seconds()
+    if age < (ctx.config.fresh_release_hours or 48.0) * 3600:
+        return None
+    return f"on the popular list, newest source release {describe_age(age)} old"
 
 
 async def unresolvable(names: Sequence[str], ctx: CheckContext) -> list[Finding]:
     import asyncio  # not at import time (see spip.checks.base)
 
     projects = await asyncio.gather(*(ctx.pypi.files(name) for name in names))
+    findings = []
+    for name, project in zip(names, projects, strict=True):
+        sdists, _ = _by_kind(project)
+        why = _established(name, sdists, ctx)
+        shown = neutralise(name)
+        allow = (
+            f'allow = ["{shown}:sdist-build"] under [tool.spip], or --no-binary {shown}, '
+            "builds it without a question"
+        )
+        what = (
+            "has no wheel pip may use here (none for this platform, or a requirements file's "
+            "--no-binary); installing it means building its sdist, which runs the project's "
+            "own build code (setup.py or its build backend) now. "
+        )
+        if why:
+            severity, advice = Severity.LOW, f"It is {why}: building it. {allow[0].upper()}"
+            advice += allow[1:] + " and without this note."
+        else:
+            severity = Severity.MEDIUM
+            advice = f"Continue only if you trust {shown}; {allow}."
+        findings.append(
+            Finding(
+                check=ID,
+                severity=severity,
+                package=name,
+                version=None,
+                message=what + advice,
+                evidence={"sdists": project.sdists()[-3:], "established": why},
+            )
+        )
+    return findings
+
+
+def _wanted(dist: PlannedDist, plan: Sequence[PlannedDist]) -> list[Requirement]:
+    """What the plan's other releases require of ``dist``'s project (markers aside)."""
+    from packaging.utils import canonicalize_name
+
+    reqs = (_requirement(t) for d in plan for t in d.metadata.requires_dist)
+    return [r for r in reqs if r is not None and canonicalize_name(r.name) == dist.name]
+
+
+async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
+    planned = parse_version(dist.version)
+    if planned is None:
+        return []
+    sdists, wheels = _by_kind(await ctx.pypi.files(dist.name))
+    with_wheel = {v for f in wheels if (v := parse_version(f.version)) is not None}
+    newer = {
+        v
+        for f in sdists
+        if not f.yanked and (v := parse_version(f.version)) is not None and v > planned
+    }
+    newer -= with_wheel
+    for req in _wanted(dist, ctx.plan):
+        newer = set(req.specifier.filter(newer))
+    if not newer:
+        return []
+    newest, name = max(newer), neutralise(dist.name)
     return [
         Finding(
-            check=ID,
-            severity=Severity.MEDIUM,
-            package=name,
-            version=None,
+            ID,
+            Severity.LOW,
+            dist.name,
+            dist.version,
             message=(
-                "has no wheel pip may use here (none for this platform, or a requirements "
-                "file's --no-binary); installing it means building its sdist, which runs the "
-                "project's own build code now. "
-                f"Continue only if you trust {name}."
+                f"{newest} is newer but has only a source release; the wheels-first plan takes "
+                f"{neutralise(dist.version)}. --no-binary {name} builds and installs {newest} "
+                "(which runs its build code)."
             ),
-            evidence={"sdists": project.sdists()[-3:]},
+            evidence={"newer_source_only": str(newest), "planned": dist.version},
+            informational=True,
         )
-        for name, project in zip(names, projects, strict=True)
     ]
 
 
 SUMMARY = (
     "A project has no usable wheel, so installing it would run its build code on this "
-    "machine before any check saw its files (MEDIUM)."
+    "machine before any check saw its files (MEDIUM; LOW for an established popular "
+    "project); a note when the plan passes over a newer source-only release."
 )
 
-CHECK = Check(ID, unresolvable=unresolvable, summary=SUMMARY)
+CHECK = Check(ID, unresolvable=unresolvable, run=run, summary=SUMMARY)

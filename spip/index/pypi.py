@@ -189,6 +189,7 @@ class _SimpleFile(_Model):
     url: str | None = None
     hashes: dict[str, str] = Field(default_factory=dict)
     upload_time: datetime | None = Field(None, alias="upload-time")
+    requires_python: str | None = Field(None, alias="requires-python")
     yanked: bool | str = False
 
 
@@ -215,6 +216,7 @@ class DistFile(_Model):
     version: str | None = None
     sha256: str | None = None
     upload_time: datetime | None = None
+    requires_python: str | None = None
     yanked: bool = False
     yanked_reason: str | None = None
 
@@ -234,6 +236,7 @@ class ProjectFiles(_Model):
                 version=_file_version(f.filename),
                 sha256=(f.hashes.get("sha256") or "").lower() or None,
                 upload_time=_utc(f.upload_time),
+                requires_python=f.requires_python,
                 yanked=f.yanked is not False,
                 yanked_reason=f.yanked if isinstance(f.yanked, str) else None,
             )

@@ -12,30 +12,27 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from packaging.utils import canonicalize_name
-
 from spip.afterinstall.review import review as review_startup_files
 from spip.afterinstall.snapshot import Snapshot, take_snapshot
-from spip.checks import fresh_release
+from spip.checks import fresh_release, sdist_build
 from spip.checks.base import CheckContext, DirectReference
 from spip.checks.registry import check_direct, check_plan, check_unresolvable
 from spip.core import clock
 from spip.core.logs import log
 from spip.index.artifacts import Artifacts, IntegrityError, UnfitFile
 from spip.index.cache import Cache
-from spip.index.errors import DataUnavailable
 from spip.index.http import make_client
 from spip.index.netconf import net_settings
 from spip.index.pypi import PyPIClient
 from spip.install.headstart import HeadStart
 from spip.install.outcome import finish, pass_gate, refuse
 from spip.installer.base import HoldBack
+from spip.installer.pip_process import python_version
 from spip.local.history import History
 from spip.plan.report import PlannedDist, ReportError, parse_report
 from spip.policy import gate
@@ -166,14 +163,17 @@ async def resolve(
             direct.append(stopped.url)
             pending = installer.resolve(source_allowed=allowed, direct_allowed=direct)
             continue
-        missing = [canonicalize_name(n) for n in res.missing]
-        missing = [n for n in dict.fromkeys(missing) if n not in allowed]
-        if stopped is not None and stopped.kind == "sdist" and stopped.name not in allowed:
-            missing = [
-                canonicalize_name(stopped.name)
-            ]  # pip was about to build its sdist: there is one
-        elif not missing or not await _all_have_sdists(missing, session.ctx):
-            # not a wheels problem, or no sdist either: pip's own error
+        found: list[str] = []
+        if stopped is not None and stopped.kind == "sdist":
+            found = [canonicalize_name(stopped.name)]  # pip was about to build its sdist
+        elif res.missing or res.conflicts:  # the target's version, for Requires-Python
+            python = await asyncio.to_thread(python_version, installer.python)
+            found = await sdist_build.needs_build(
+                res.missing, res.conflicts, res.python_ignored, python, session.ctx
+            )
+        missing = [n for n in found if n not in allowed]
+        if not missing:
+            # not a wheels problem (no such version, another Python, a conflict): pip's error
             sys.stdout.write(res.stdout)
             sys.stderr.write(res.stderr)
             finish(state, "pip-failed", res.returncode)
@@ -255,19 +255,6 @@ async def cool_down(
         refuse(state, verdict)
         return None
     return kept
-
-
-async def _all_have_sdists(names: Sequence[str], ctx: CheckContext) -> bool:
-    """Whether the index has a source release of every one of ``names``: otherwise no
-    build would help, and the installer's own "no matching distribution" is the answer."""
-
-    async def has_sdist(name: str) -> bool:
-        try:
-            return bool((await ctx.pypi.files(name)).sdists())
-        except DataUnavailable:
-            return False
-
-    return all(await asyncio.gather(*(has_sdist(n) for n in names)))
 
 
 def plan(state: InstallState, installer: Installer, resolution: Resolution) -> bool:

@@ -26,8 +26,11 @@ class Resolution:
     """What a planning run gave.
 
     ``report``: the plan as pip's installation report (JSON text; None on failure);
-    ``missing``: projects it found no usable wheel of (a wheels-only resolution);
-    ``stdout``/``stderr``: the installer's own output, shown when it failed;
+    ``missing``: requirements (``dep==1.0``) it found no usable wheel for (a
+    wheels-only resolution); ``conflicts``: the requirements of a conflict it could not
+    resolve (one may be a source-only pin); ``python_ignored``: versions it left out
+    for their Requires-Python; ``stdout``/``stderr``: the installer's own output,
+    shown when it failed;
     ``error``: why spip cannot read the plan the installer gave (spip stops, exit 11);
     ``stopped``: what the installer was stopped before building (its code would have
     run before the gate): an sdist, or a direct reference a dependency declared.
@@ -38,6 +41,8 @@ class Resolution:
     stdout: str
     stderr: str
     missing: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    python_ignored: list[str] = field(default_factory=list)
     error: str = ""
     stopped: Stopped | None = None
 

@@ -53,15 +53,41 @@ class PipResolution:
         stopped = read_stop(self._guard) if status != 0 else None
         found = re.search(r'"pip_version"\s*:\s*"([^"]{1,40})"', report or "")
         self.pip_version = found.group(1) if found else None
-        missing = _missing_wheels(stderr)
-        return Resolution(status, report, stdout, stderr, missing, stopped=stopped)
+        return Resolution(
+            status,
+            report,
+            stdout,
+            stderr,
+            missing=_requirements(_MISSING, stderr),
+            conflicts=_requirements(_DEPENDS_ON, stdout + stderr),  # pip says why on stdout
+            python_ignored=_python_ignored(stderr),
+            stopped=stopped,
+        )
 
 
-def _missing_wheels(stderr: str) -> list[str]:
-    """Projects pip found no usable version of (under ``--only-binary :all:``)."""
-    return re.findall(
-        r"Could not find a version that satisfies the requirement ([A-Za-z0-9._-]+)", stderr
-    )
+# pip's words (its resolver's messages, stable since 20.3) for what it could not find.
+_MISSING = re.compile(r"Could not find a version that satisfies the requirement (.+)$", re.M)
+_DEPENDS_ON = re.compile(r"^\s+\S+ \S+ depends on (.+)$", re.M)  # "The conflict is caused by:"
+_PYTHON_IGNORED = re.compile(
+    r"Ignored the following versions that require a different python version: (.+)$", re.M
+)
+_FROM = re.compile(r"(?: \(from [^()]*(?:\([^()]*\)[^()]*)*\))+\s*$")
+
+
+def _requirements(pattern: re.Pattern[str], stderr: str) -> list[str]:
+    """The requirements pip names in ``pattern``'s lines, without its ``(from ...)``."""
+    return list(dict.fromkeys(_FROM.sub("", m.group(1)).strip() for m in pattern.finditer(stderr)))
+
+
+def _python_ignored(stderr: str) -> list[str]:
+    """The versions of pip's "Ignored ... different python version" line (``1.0
+    Requires-Python >=3.12; 1.1 Requires-Python ...``)."""
+    return [
+        part.strip().split(" ", 1)[0]
+        for m in _PYTHON_IGNORED.finditer(stderr)
+        for part in m.group(1).split(";")
+        if part.strip()
+    ]
 
 
 def hold_back_args(

@@ -46,6 +46,18 @@ def target_python(parsed: PipInstallArgs | None, environ: Mapping[str, str]) -> 
     return sys.executable
 
 
+def python_version(python: str) -> str | None:
+    """The version of the interpreter ``python`` (``3.11.7``); None when it cannot tell."""
+    code = "import platform; print(platform.python_version())"
+    try:
+        done = subprocess.run(
+            [python, "-I", "-c", code], capture_output=True, text=True, timeout=30
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.strip() or None if done.returncode == 0 else None
+
+
 def pip_command(python: str, *args: str) -> list[str]:
     return [python, "-m", "pip", *args]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 
@@ -84,3 +85,89 @@ def test_wheel_is_preferred_where_one_exists(
     result = run_spip("install", name)
     assert result.returncode == 0, result.stderr
     assert not marker.exists()
+
+
+def _findings(path) -> list[tuple[str, str]]:
+    return [(f["check"], f["severity"]) for f in json.loads(path.read_text())["findings"]]
+
+
+def test_established_popular_source_only_project_is_built_with_a_note(
+    run_spip, venv, sdist_only, spip_env, tmp_path
+):
+    """A popular project, source-only for long (``docopt``): LOW, built, said so."""
+    name, marker = sdist_only
+    report = tmp_path / "f.json"
+    env = {**spip_env, "SPIP_HOTLIST_EXTRA": name}  # as if it were on the popular list
+    result = run_spip("install", name, "--findings-json", report, env=env)
+    assert result.returncode == 0, result.stderr
+    assert marker.exists() and f"{name}==1.0" in venv.pip("freeze").stdout.split()
+    assert _findings(report) == [("sdist-build", "LOW")]
+    assert (
+        "on the popular list" in result.stderr and "runs the project's own build" in result.stderr
+    )
+
+
+def test_young_popular_source_only_project_is_asked_about(
+    run_spip, fake_index, unique_name, spip_env, sdist_backend, tmp_path
+):
+    name, report = unique_name("sdyoung"), tmp_path / "f.json"
+    fake_index.publish(name, "1.0", sdist=True, upload_time=timedelta(hours=5))
+    env = {**spip_env, "SPIP_HOTLIST_EXTRA": name}
+    result = run_spip("install", name, "--findings-json", report, env=env)
+    assert result.returncode == REFUSED
+    assert _findings(report) == [("sdist-build", "MEDIUM")]
+
+
+@pytest.mark.parametrize("case", ["no such version", "needs a newer Python"])
+def test_pip_errors_stay_pip_errors(run_spip, run_pip, fake_index, unique_name, tmp_path, case):
+    """No build would help: pip's own message and status, no sdist-build finding."""
+    name, report = unique_name("piperr"), tmp_path / "f.json"
+    if case == "no such version":
+        fake_index.publish(name, "1.0", sdist=True)
+        fake_index.publish(name, "1.0")
+        requirement = f"{name}==99.0.0"
+    else:
+        fake_index.publish(name, "1.0", sdist=True, requires_python=">=3.99")
+        requirement = name
+    result = run_spip("install", requirement, "--findings-json", report)
+    plain = run_pip("install", requirement)
+    assert result.returncode == plain.returncode == 1, result.stderr
+    assert "sdist-build" not in result.stderr and _findings(report) == []
+    assert "No matching distribution found" in result.stderr
+
+
+def test_source_only_pin_inside_a_resolution_conflict_is_asked_about(
+    run_spip, venv, fake_index, unique_name, sdist_backend, tmp_path
+):
+    """The ``pymp4`` case: every release pins a source-only ``construct==2.8.8``; under
+    ``--only-binary`` pip reports a conflict, and spip asks the sdist question."""
+    dep, top, report = unique_name("pinned"), unique_name("pinner"), tmp_path / "f.json"
+    fake_index.publish(dep, "1.0", sdist=True)
+    fake_index.publish(dep, "2.0")
+    fake_index.publish(top, "1.0", requires=[f"{dep}==1.0"])
+    fake_index.publish(top, "1.1", requires=[f"{dep}==1.0"])
+    refused = run_spip("install", top, "--findings-json", report)
+    assert refused.returncode == REFUSED, refused.stderr
+    assert [(f["check"], f["package"]) for f in json.loads(report.read_text())["findings"]] == [
+        ("sdist-build", dep)
+    ]
+    result = run_spip("install", top, "--ignore-warning")
+    assert result.returncode == 0, result.stderr
+    assert {f"{top}==1.1", f"{dep}==1.0"} <= set(venv.pip("freeze").stdout.split())
+
+
+def test_older_release_taken_over_a_newer_source_only_one_is_said(
+    run_spip, venv, fake_index, unique_name, sdist_backend, tmp_path
+):
+    name, report = unique_name("newsrc"), tmp_path / "f.json"
+    fake_index.publish(name, "1.0")
+    fake_index.publish(name, "2.0", sdist=True)
+    result = run_spip("install", name, "--findings-json", report)
+    assert result.returncode == 0, result.stderr
+    assert f"{name}==1.0" in venv.pip("freeze").stdout.split()
+    (note,) = json.loads(report.read_text())["findings"]
+    assert (note["check"], note["severity"], note["version"]) == ("sdist-build", "LOW", "1.0")
+    assert "2.0 is newer but has only a source release" in note["message"]
+    built = run_spip("install", "--no-binary", name, "-U", name)
+    assert built.returncode == 0, built.stderr
+    assert f"{name}==2.0" in venv.pip("freeze").stdout.split()
