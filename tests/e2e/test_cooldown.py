@@ -190,3 +190,23 @@ def test_new_pip_with_a_pin_falls_back_to_constraints(
     assert result.returncode == 0, result.stderr
     assert "cooldown-constraints.txt" in result.stderr
     assert {f"{top}==1.0", f"{dep}==1.0"} <= set(_installed(pip26_venv))
+
+
+def test_metadata_unverified_does_not_refuse_at_medium(
+    run_spip, venv, fake_index, unique_name, tmp_path
+):
+    """A frozen mirror has advisories for the newest release only: for an older pin the
+    vulnerability check is ``unverified``, a note that ``--sensitivity medium`` passes."""
+    name, report = unique_name("mirror"), tmp_path / "f.json"
+    fake_index.publish(name, "1.0", upload_time=OLD)
+    fake_index.publish(name, "2.0", upload_time=OLD)
+    fake_index.no_per_release_json = True
+    result = run_spip(
+        "install", "--sensitivity", "medium", f"{name}==1.0", "--findings-json", report
+    )
+    assert result.returncode == 0, result.stderr
+    notes = [f for f in _document(report)["findings"] if f["check"] == "unverified"]
+    assert notes and all(f["informational"] for f in notes)
+    assert {f["evidence"]["check"] for f in notes} >= {"vulnerability"}
+    high = run_spip("install", "--sensitivity", "high", f"{name}==1.0", "--force-reinstall")
+    assert high.returncode == REFUSED, high.stderr
