@@ -24,13 +24,15 @@ import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from importlib.resources import files
 from typing import TYPE_CHECKING, Protocol
 
 import jellyfish
 from packaging.utils import canonicalize_name
 
 from spip.checks import hotlist, typosquat_index
-from spip.checks.base import RELEASES, Check
+from spip.checks.base import RELEASES, Check, DataUnavailable
+from spip.core import clock
 from spip.core.reqnames import requirement_name
 from spip.policy.findings import Finding, Severity
 from spip.ui.sanitize import neutralise
@@ -409,6 +411,8 @@ def lookalike(name: str, extra: Iterable[str] = ()) -> Lookalike | None:
     normal = canonicalize_name(name)
     if hotlist.load().rank(normal) is not None or normal in extra:
         return None
+    if normal in known_neighbours():
+        return None
     return detector(extra).lookalike(normal)
 
 
@@ -478,9 +482,39 @@ def _required_by(dist: PlannedDist, plan: Iterable[PlannedDist]) -> list[str]:
     ]
 
 
+# A project this old with this many releases is a project of its own, not a look-alike
+# of another (real squats live days and have a release or two): its LOW likeness is
+# dropped at plan stage, where the index's release history is at hand.
+ESTABLISHED_DAYS = 365
+ESTABLISHED_RELEASES = 10
+
+
+@functools.cache
+def known_neighbours() -> frozenset[str]:
+    """The shipped list of real projects named close to a popular one (``httpx2``)."""
+    text = files("spip").joinpath("data/typosquat-neighbours.txt").read_text(encoding="utf-8")
+    return frozenset(
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
+
+
+async def _established(name: str, ctx: CheckContext) -> bool:
+    """The index's release history shows a project of its own: old, many releases."""
+    try:
+        history = await ctx.pypi.files(name)
+    except DataUnavailable:
+        return False
+    times = [f.upload_time for f in history.files if f.upload_time is not None]
+    if len(history.versions) < ESTABLISHED_RELEASES or not times:
+        return False
+    return (clock.now() - min(times)).days >= ESTABLISHED_DAYS
+
+
 async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
     found = lookalike(dist.name, ctx.config.hotlist_extra)
     if not found:
+        return []
+    if found.severity is Severity.LOW and await _established(dist.name, ctx):
         return []
     required_by = None if dist.requested else _required_by(dist, ctx.plan)
     return [_finding(found, dist.version, required_by)]

@@ -291,3 +291,31 @@ def test_spips_wheel_ships_the_list_and_its_index(spip_wheel: Path) -> None:
     with zipfile.ZipFile(spip_wheel) as wheel:
         for name in ("hotlist.txt", "typosquat-index.txt"):
             assert wheel.read(f"spip/data/{name}") == (data / name).read_bytes()
+
+
+def test_known_neighbours_are_not_lookalikes() -> None:
+    """Real projects named close to a popular one (the shipped neighbours list)."""
+    assert {"httpx2", "httpcore2"} <= typosquat.known_neighbours()
+    assert lookalike("httpx2") is None and lookalike("httpcore2") is None
+    assert screen_names(["httpx2", "httpcore2"], Config()) == []
+
+
+@pytest.mark.parametrize(("name", "releases", "days", "flagged"), [
+    ("pandasx", 12, 900, False),  # old and many releases: a project of its own
+    ("boto3x", 12, 30, True),  # many releases, all recent
+    ("sixth", 2, 900, True),  # old, but a release or two
+])  # fmt: skip
+def test_an_established_project_is_no_loose_lookalike(
+    fake_index, tmp_path: Path, name: str, releases: int, days: int, flagged: bool
+) -> None:
+    from datetime import timedelta
+
+    from tests.support import check, planned_wheel
+
+    assert lookalike(name).severity is Severity.LOW
+    wheel = None
+    for i in range(releases):
+        age = timedelta(days=days - i)
+        wheel = fake_index.publish(name, f"1.{i}", upload_time=age)
+    found = check(fake_index, tmp_path, planned_wheel(fake_index, wheel), (typosquat.CHECK,))
+    assert [f.check for f in found] == (["typosquat"] if flagged else [])
