@@ -91,7 +91,8 @@ def test_brand_new_release_of_an_old_project_is_stopped(
     fake_index.publish(name, "1.0", upload_time=ago(days=900))
     fake_index.publish(name, "1.1", upload_time=ago(hours=2))
     report = tmp_path / "f.json"
-    result = run_spip("install", name, "--findings-json", report)
+    # Without the cooldown (with it, 1.1 is held back: tests/e2e/test_cooldown.py).
+    result = run_spip("install", "--no-cooldown", name, "--findings-json", report)
     assert result.returncode == REFUSED  # MEDIUM, and nobody at a terminal to ask
     assert findings(report) == [("fresh-release", "MEDIUM", name)]
     assert "1.1 was uploaded 2 hours ago" in result.stderr
