@@ -182,8 +182,9 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
 
 
 SUMMARY = (
-    "The selected file was uploaded less than `fresh-release-hours` (48) ago, when "
-    "hijacked releases do their damage (MEDIUM)."
+    "A release younger than `fresh-release-hours` (48), when hijacked releases do their "
+    "damage: held back by the cooldown (a LOW note); MEDIUM when asked for by name or "
+    "nothing older fits (HIGH under the strict cooldown)."
 )
 
 CHECK = Check(ID, run=run, summary=SUMMARY)

@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from spip.core.logs import log
-from spip.installer.base import Resolution
+from spip.installer.base import HoldBack, Resolution
 from spip.installer.pip import install_dirs, install_dirs_command
-from spip.installer.pip_args import PipInstallArgs, typed_names
+from spip.installer.pip_args import PipInstallArgs, pinned_names, typed_names
 from spip.installer.pip_process import venv_python
 from spip.installer.uv_args import (
     direct_references,
@@ -220,10 +220,23 @@ def missing_wheels(stderr: str) -> list[str]:
     return re.findall(r"Wheels are required for `([A-Za-z0-9._-]+)`", stderr)
 
 
+def uv_hold_back_args(hold: HoldBack, user_args: PipInstallArgs, folder: Path) -> list[str]:
+    """The cooldown's part of uv's planning run: ``--exclude-newer`` when the cutoff may
+    apply to every project and the user gave none, else a constraints file by version."""
+    if hold.everywhere and not user_args.has("--exclude-newer", "--exclude-newer-package"):
+        return ["--exclude-newer", hold.cutoff.strftime("%Y-%m-%dT%H:%M:%SZ")]
+    lines = [f"{n}{','.join('!=' + v for v in vs)}\n" for n, vs in sorted(hold.versions.items())]
+    path = folder / "cooldown-constraints.txt"
+    path.write_text("".join(lines), encoding="utf-8")
+    return ["-c", str(path)]
+
+
 class UvResolution:
     """The planning runs under way: the dry-run now, then the pins' files."""
 
-    def __init__(self, installer: UvInstaller, source_allowed: Sequence[str]) -> None:
+    def __init__(
+        self, installer: UvInstaller, source_allowed: Sequence[str], held: Sequence[str] = ()
+    ) -> None:
         self._installer, self._allowed = installer, list(source_allowed)
         self.lines: queue.SimpleQueue[str | None] = queue.SimpleQueue()
         self.lines.put(None)  # uv prints no progress spip could start work on
@@ -231,6 +244,7 @@ class UvResolution:
             [
                 *("pip", "install", "--dry-run", "--output-format", "json"),
                 *self._build_options(),
+                *held,
                 *plan_options(installer.args),
                 *installer.args.requirements,
             ]
@@ -338,12 +352,19 @@ class UvInstaller:
     def index_urls(self) -> list[str]:
         return index_urls(self.args, os.environ)
 
+    def pinned_names(self, cwd: Path) -> set[str]:
+        return pinned_names(self.args, cwd)
+
     def resolve(
-        self, source_allowed: Sequence[str] = (), direct_allowed: Sequence[str] = ()
+        self,
+        source_allowed: Sequence[str] = (),
+        direct_allowed: Sequence[str] = (),
+        hold_back: HoldBack | None = None,
     ) -> UvResolution:
         """``direct_allowed`` has nothing to allow here: spip's uv support takes no direct
         references at all (see :meth:`start`), so uv is never stopped for one."""
-        return UvResolution(self, source_allowed)
+        held = uv_hold_back_args(hold_back, self.args, Path(self._tmp.name)) if hold_back else []
+        return UvResolution(self, source_allowed, held)
 
     def locate(self, pins: Sequence[tuple[str, str]], allowed: Sequence[str]) -> list[LockedFile]:
         """The file, URL and sha256 of each pin: ``uv pip compile`` with the user's indexes."""

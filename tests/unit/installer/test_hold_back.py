@@ -37,3 +37,15 @@ def test_pinned_names(tmp_path: Path) -> None:
     (tmp_path / "c.txt").write_text("constrained===3\nstarred==1.*\n")
     typed = parse(["-r", "r.txt", "-c", "c.txt", "top==2.0", "other"])
     assert pinned_names(typed, tmp_path) == {"foo-bar", "constrained", "top"}
+
+
+def test_uv_gets_exclude_newer_or_constraints(tmp_path: Path) -> None:
+    from spip.installer.uv import uv_hold_back_args
+
+    assert uv_hold_back_args(HOLD, parse(["x"]), tmp_path) == [
+        "--exclude-newer",
+        "2026-03-01T12:30:00Z",
+    ]
+    partial = HoldBack(CUTOFF, HOLD.versions, everywhere=False)
+    assert uv_hold_back_args(partial, parse(["x"]), tmp_path)[0] == "-c"
+    assert (tmp_path / "cooldown-constraints.txt").read_text().startswith("boto3!=1.44.9")
