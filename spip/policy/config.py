@@ -70,8 +70,12 @@ SETTINGS_HELP: dict[str, str] = {
     "pypi_url": "Base URL of the PyPI JSON API the checks read (a mirror, a test index).",
     "cache_dir": "spip's history, HTTP cache, verified files and quarantine.",
     "findings_json": "Write the findings document (JSON) to this path.",
-    "fresh_release_hours": "A release younger than this many hours is `fresh-release` "
-    "(0 turns the check off).",
+    "fresh_release_hours": "A release younger than this many hours is held back by the "
+    "cooldown, or `fresh-release` (0 turns both off).",
+    "cooldown": "`true`: hold releases younger than `fresh-release-hours` back and install "
+    'the newest older one; `false`: ask about them; `"strict"`: refuse them.',
+    "cooldown_exclude": "Globs on project names (`mycompany-*`) the cooldown and "
+    "`fresh-release` leave alone.",
     "hotlist_extra": "Extra popular names (your internal packages) for `typosquat`.",
 }
 
