@@ -31,6 +31,7 @@ from spip.index.cache import Cache
 from spip.index.http import make_client
 from spip.index.netconf import net_settings
 from spip.index.pypi import PyPIClient
+from spip.install.builddeps import check_build_deps
 from spip.install.headstart import HeadStart
 from spip.install.outcome import finish, pass_gate, refuse
 from spip.installer.base import HoldBack
@@ -42,7 +43,7 @@ from spip.ui import output
 
 if TYPE_CHECKING:
     from spip.install.state import InstallState
-    from spip.installer.base import Installer, PendingResolution, Resolution
+    from spip.installer.base import BuildDeps, Installer, PendingResolution, Resolution
 
 
 def run(state: InstallState, installer: Installer, pending: PendingResolution) -> int:
@@ -58,8 +59,10 @@ class _Session:
     head: HeadStart
     allowed: list[str] = field(default_factory=list)  # projects the gate let build an sdist
     direct: list[str] = field(default_factory=list)  # dependencies' direct URLs it allowed
+    builds: list[BuildDeps] = field(default_factory=list)  # builds' checked dependencies
     dirs: list[Path] = field(default_factory=list)  # the directories the install writes to
     before: Snapshot = field(default_factory=dict)  # and what they held before it
+    build_files: list[Artifacts] = field(default_factory=list)  # builds' dependencies
 
     @property
     def artifacts(self) -> Artifacts:
@@ -87,6 +90,8 @@ async def _checked_install(
             return await _steps(state, installer, pending, session)
         finally:
             artifacts.cleanup()
+            for files in session.build_files:
+                files.cleanup()
             history.close()
             await session.head.drop()
             for warning in history.warnings:  # the history is a help, never a reason to fail
@@ -131,12 +136,13 @@ async def resolve(
     A project with no usable wheel but an sdist, or whose sdist pip was about to build
     (a requirements file's ``--no-binary``), goes to the gate (``UNRESOLVABLE`` stage);
     a direct reference a dependency declared, which pip was about to fetch and build,
-    too (``DIRECT`` stage). If the gate agrees, the installer resolves again, allowed to
-    build that. Returns the resolution, or None when the run ended here
-    (``state.decision`` says how).
+    too (``DIRECT`` stage). A build (a local project, an allowed sdist) about to fill
+    its build environment: those build dependencies are checked as planned distributions
+    (:mod:`spip.install.builddeps`). If the gate agrees, the installer resolves again,
+    allowed to build that, with those files. Returns the resolution, or None when the run
+    ended here (``state.decision`` says how).
     """
-    allowed = session.allowed
-    direct = session.direct
+    allowed, direct, builds = session.allowed, session.direct, session.builds
     start = state.timings["startup"]
     while True:
         res = await _finished(pending, session)
@@ -163,7 +169,18 @@ async def resolve(
                 refuse(state, verdict)
                 return None
             direct.append(stopped.url)
-            pending = installer.resolve(source_allowed=allowed, direct_allowed=direct)
+            pending = installer.resolve(allowed, direct, builds=builds)
+            continue
+        if stopped is not None and stopped.kind == "build":
+            if any(b.requires == stopped.requires for b in builds):
+                output.say("spip: error: a build was refused its checked dependencies.", fg="red")
+                finish(state, "failed", gate.EXIT_UNSAFE)
+                return None
+            build = await check_build_deps(state, res, session.ctx, session.build_files)
+            if build is None:
+                return None
+            builds.append(build)
+            pending = installer.resolve(allowed, direct, builds=builds)
             continue
         found: list[str] = []
         if stopped is not None and stopped.kind == "sdist":
@@ -186,7 +203,7 @@ async def resolve(
             refuse(state, verdict)
             return None
         allowed.extend(missing)
-        pending = installer.resolve(source_allowed=allowed, direct_allowed=direct)
+        pending = installer.resolve(allowed, direct, builds=builds)
 
 
 async def _finished(pending: PendingResolution, session: _Session) -> Resolution:
@@ -231,7 +248,7 @@ async def cool_down(
     for _ in range(MAX_COOLDOWN_ROUNDS):
         versions = {name: f.versions for name, f in held.items()}
         hold = HoldBack(cutoff, versions, everywhere)
-        pending = installer.resolve(session.allowed, session.direct, hold)
+        pending = installer.resolve(session.allowed, session.direct, hold, session.builds)
         res = await _finished(pending, session)
         if res.returncode != 0 or res.error:
             log.debug("the cooldown's re-resolution failed:\n%s", res.stderr)

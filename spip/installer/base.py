@@ -33,7 +33,10 @@ class Resolution:
     shown when it failed;
     ``error``: why spip cannot read the plan the installer gave (spip stops, exit 11);
     ``stopped``: what the installer was stopped before building (its code would have
-    run before the gate): an sdist, or a direct reference a dependency declared.
+    run before the gate): an sdist, a direct reference a dependency declared, or a
+    build's build dependencies; for those, ``build_plan`` is the installer's plan of
+    them (a report, wheels only, into an empty environment), None when it found none
+    (``stderr`` says why).
     """
 
     returncode: int
@@ -45,6 +48,18 @@ class Resolution:
     python_ignored: list[str] = field(default_factory=list)
     error: str = ""
     stopped: Stopped | None = None
+    build_plan: str | None = None
+
+
+@dataclass(frozen=True)
+class BuildDeps:
+    """The checked build dependencies of builds asking for ``requires``: ``plan``, whose
+    files spip verified into ``folder``. The installer fills such a build environment
+    with exactly those files."""
+
+    requires: tuple[str, ...]
+    plan: tuple[PlannedDist, ...]
+    folder: Path
 
 
 @dataclass(frozen=True)
@@ -110,11 +125,13 @@ class Installer(Protocol):
         source_allowed: Sequence[str] = (),
         direct_allowed: Sequence[str] = (),
         hold_back: HoldBack | None = None,
+        builds: Sequence[BuildDeps] = (),
     ) -> PendingResolution:
         """Start a planning run: wheels only, except ``source_allowed`` projects and the
         ``direct_allowed`` URLs a dependency declared; the installer stops before building
-        anything else (:attr:`Resolution.stopped`). ``hold_back``: the cooldown's releases
-        left out."""
+        anything else, and before filling a build environment with anything but
+        ``builds`` (:attr:`Resolution.stopped`). ``hold_back``: the cooldown's releases
+        left out. :meth:`install` builds with ``builds`` of the last run too."""
         ...
 
     def resolved(self, resolution: Resolution) -> None:

@@ -14,18 +14,19 @@ import queue
 import re
 import subprocess
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import InvalidVersion, Version
 
 from spip.core.distfiles import parse_dist_filename
 from spip.core.logs import log
-from spip.installer.base import HoldBack, Resolution
+from spip.installer.base import BuildDeps, HoldBack, Resolution
 from spip.installer.pip_args import PipInstallArgs, index_urls, pinned_names, typed_names
-from spip.installer.pip_guard import Guard, read_stop
-from spip.installer.pip_process import WarmPip, pip_command, target_python
+from spip.installer.pip_guard import BuildPins, Guard, Stopped, read_stop
+from spip.installer.pip_process import WarmPip, target_python
 
 if TYPE_CHECKING:
     from spip.plan.report import PlannedDist
@@ -34,12 +35,19 @@ _FALSE = ("", "0", "false", "no", "off")
 UPLOADED_PRIOR_TO = Version("26.0")  # the first pip with --uploaded-prior-to
 
 
+# Plans the build dependencies a build asked for: (the report, or None and why not).
+PlanBuild = Callable[[Sequence[str]], tuple[str | None, str]]
+
+
 class PipResolution:
     """Phase 1 running in the background: pip resolves while spip gets ready."""
 
-    def __init__(self, pip: WarmPip, args: Sequence[str], report: Path, guard: Guard) -> None:
+    def __init__(
+        self, pip: WarmPip, args: Sequence[str], report: Path, guard: Guard, plan_build: PlanBuild
+    ) -> None:
         self._pip, self._report, self._guard = pip, report, guard
         self.pip_version: str | None = None  # from the report, once there is one
+        self._plan_build = plan_build
         pip.go(args, guard=guard.order())
 
     @property
@@ -51,6 +59,9 @@ class PipResolution:
         ok = status == 0 and self._report.exists()
         report = self._report.read_text(encoding="utf-8") if ok else None
         stopped = read_stop(self._guard) if status != 0 else None
+        if stopped is not None and stopped.kind == "build":
+            plan, why = self._plan_build(stopped.requires)
+            return Resolution(status, None, stdout, why, stopped=stopped, build_plan=plan)
         found = re.search(r'"pip_version"\s*:\s*"([^"]{1,40})"', report or "")
         self.pip_version = found.group(1) if found else None
         return Resolution(
@@ -193,6 +204,25 @@ def _as_is(dist: PlannedDist, folder: Path) -> list[str]:
     return [f"{dist.name} @ {(folder / dist.filename).as_uri()}"]
 
 
+def _unchecked_build(status: int, guard: Guard) -> int:
+    """pip's status, or spip's when the guard stopped phase 2 before a build environment
+    phase 1 did not see (its dependencies were never checked)."""
+    stopped: Stopped | None = read_stop(guard) if status != 0 else None
+    if stopped is None:
+        return status
+    from spip.policy.gate import EXIT_UNSAFE
+    from spip.ui import output
+    from spip.ui.sanitize import neutralise
+
+    what = ", ".join(stopped.requires) or stopped.url
+    output.say(
+        f"spip: error: building {neutralise(stopped.name)} asked for build dependencies that "
+        f"were not checked ({neutralise(what)}); stopped before installing them.",
+        fg="red",
+    )
+    return EXIT_UNSAFE
+
+
 class PipInstaller:
     """pip, run as ``<python> -m pip`` in subprocesses of the target interpreter."""
 
@@ -208,6 +238,7 @@ class PipInstaller:
         self._tmp = tempfile.TemporaryDirectory(prefix="spip-plan-")
         self._resolutions = 0
         self._last: PipResolution | None = None
+        self._builds: tuple[BuildPins, ...] = ()  # what builds may fill their environment with
 
     @classmethod
     def start(cls, args: PipInstallArgs) -> PipInstaller:
@@ -244,6 +275,7 @@ class PipInstaller:
         source_allowed: Sequence[str] = (),
         direct_allowed: Sequence[str] = (),
         hold_back: HoldBack | None = None,
+        builds: Sequence[BuildDeps] = (),
     ) -> PipResolution:
         """Phase 1: ``--dry-run --report``, installing nothing.
 
@@ -251,10 +283,12 @@ class PipInstaller:
         checks), except for ``source_allowed`` projects; the user's own
         ``--only-binary``/``--no-binary`` come after and so win. Whatever else pip
         would build (a requirements file's ``--no-binary``, a dependency's direct
-        reference not in ``direct_allowed``) the guard stops first
+        reference not in ``direct_allowed``) the guard stops first, and a build
+        environment gets the checked files of ``builds`` or nothing
         (:mod:`spip.installer.pip_guard`). ``hold_back``: see :func:`hold_back_args`
         (pip's version comes from the last report).
         """
+        self._builds = tuple(self._pins(b) for b in builds)
         pip, self._next = self._next or WarmPip(self.python, capture=True), None
         if pip not in self._pips:
             self._pips.append(pip)
@@ -271,10 +305,49 @@ class PipInstaller:
         args += self.args.tokens(drop={"--report", "--dry-run", "--python"})
         names, every = self.args.source_builds(source_allowed)
         guard = Guard(
-            report.with_suffix(".stop"), tuple(sorted(names)), tuple(direct_allowed), every
+            report.with_suffix(".stop"),
+            tuple(sorted(names)),
+            tuple(direct_allowed),
+            every,
+            self._builds,
         )
-        self._last = PipResolution(pip, args + self.args.requirements, report, guard)
+        self._last = PipResolution(
+            pip, args + self.args.requirements, report, guard, self._plan_build
+        )
         return self._last
+
+    def _pins(self, build: BuildDeps) -> BuildPins:
+        """The hashed requirements file a build environment is filled from."""
+        self._resolutions += 1
+        pins = Path(self._tmp.name) / f"build-pins-{self._resolutions}.txt"
+        lines = [f"{d.name}=={d.version} --hash=sha256:{d.sha256}\n" for d in build.plan]
+        pins.write_text("".join(lines), encoding="utf-8")
+        return BuildPins(build.requires, build.folder, pins)
+
+    def _plan_build(self, requires: Sequence[str]) -> tuple[str | None, str]:
+        """The build dependencies ``requires`` as pip's build environment would get them:
+        the user's index and network options, wheels only, into an empty environment
+        (``--ignore-installed``), under a guard that lets nothing be built. A requirement
+        that is not a plain index requirement (a direct reference, unreadable) is not
+        planned: pip would fetch and build it, which no check can see beforehand."""
+        for line in requires:
+            try:
+                url = Requirement(line).url
+            except InvalidRequirement:
+                url = "unreadable"
+            if url:
+                return None, f"the build requirement {line!r} is not from an index"
+        self._resolutions += 1
+        report = Path(self._tmp.name) / f"build-{self._resolutions}.json"
+        args = ["install", "--dry-run", "--ignore-installed", "--only-binary", ":all:"]
+        args += ["--report", str(report), *self.args.phase2_options(keep_index=True)]
+        pip = WarmPip(self.python, capture=True)
+        self._pips.append(pip)
+        pip.go([*args, "--", *requires], guard=Guard(report.with_suffix(".stop")).order())
+        status, _, stderr = pip.wait()
+        if status != 0 or not report.exists():
+            return None, stderr
+        return report.read_text(encoding="utf-8"), ""
 
     def resolved(self, resolution: Resolution) -> None:
         for path in self.args.values("--report"):  # the user asked pip for its report too
@@ -302,8 +375,8 @@ class PipInstaller:
         Archives are ``name==version --hash=sha256:...`` lines served from
         ``folder`` under ``--require-hashes``, so pip fails rather than install
         anything else. The user's index options stay when pip needs an index
-        (an sdist's build dependencies, or files spip could not fetch itself).
-        Local directories and VCS references are passed as the user gave them
+        (files spip could not fetch itself); a build environment gets the checked
+        files of phase 1 (the guard), never the index's. Local directories and VCS references are passed as the user gave them
         (pip cannot hash those), in a second pip run without hash checking.
         """
         hashed, as_is = [], []
@@ -313,7 +386,8 @@ class PipInstaller:
         for dist in reversed(plan):
             if dist.fetchable and (files.get(dist.name) is None or _pinnable(dist)):
                 hashed.append(f"{dist.name}=={dist.version} --hash=sha256:{dist.sha256}")
-                needs_index |= files.get(dist.name) is None or not dist.is_wheel
+                # A build's dependencies come from spip's checked files (the guard).
+                needs_index |= files.get(dist.name) is None
             else:
                 as_is.extend(_as_is(dist, folder))
         assert self._phase2 is not None, "prepare_install() first"
@@ -324,8 +398,19 @@ class PipInstaller:
             self._phase2.cancel()
         if status == 0 and as_is:
             args = ["install", "--no-deps", *self.args.phase2_options(keep_index=True)]
-            status = subprocess.call(pip_command(self.python, *args, *as_is))
+            pip = WarmPip(self.python)
+            self._pips.append(pip)
+            guard = self._build_guard("as-is")
+            pip.go([*args, *as_is], guard=guard.order())
+            status = _unchecked_build(pip.wait()[0], guard)
         return status
+
+    def _build_guard(self, run: str) -> Guard:
+        """Phase 2 builds only what the plan holds (every sdist in it was allowed), with
+        the checked build dependencies of phase 1."""
+        return Guard(
+            Path(self._tmp.name) / f"phase2-{run}.stop", all_sources=True, builds=self._builds
+        )
 
     def _install_hashed(self, requirements: list[str], folder: Path, needs_index: bool) -> int:
         assert self._phase2 is not None
@@ -337,8 +422,9 @@ class PipInstaller:
         if not needs_index:
             args.append("--no-index")
         args += self.args.phase2_options(keep_index=needs_index)
-        self._phase2.go(args, phase2_environment(folder))
-        return self._phase2.wait()[0]
+        guard = self._build_guard("hashed")
+        self._phase2.go(args, phase2_environment(folder), guard=guard.order())
+        return _unchecked_build(self._phase2.wait()[0], guard)
 
     def cancel(self) -> None:
         for pip in self._pips:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from spip.core.logs import log
-from spip.installer.base import HoldBack, Resolution
+from spip.installer.base import BuildDeps, HoldBack, Resolution
 from spip.installer.pip import install_dirs, install_dirs_command
 from spip.installer.pip_args import PipInstallArgs, pinned_names, typed_names
 from spip.installer.pip_process import venv_python
@@ -360,9 +360,12 @@ class UvInstaller:
         source_allowed: Sequence[str] = (),
         direct_allowed: Sequence[str] = (),
         hold_back: HoldBack | None = None,
+        builds: Sequence[BuildDeps] = (),
     ) -> UvResolution:
-        """``direct_allowed`` has nothing to allow here: spip's uv support takes no direct
-        references at all (see :meth:`start`), so uv is never stopped for one."""
+        """``direct_allowed`` and ``builds`` have nothing to allow here: spip's uv support
+        takes no direct references at all (see :meth:`start`), and no guard watches uv's
+        build environments (uv fills them itself, README), so uv is never stopped for
+        either."""
         held = uv_hold_back_args(hold_back, self.args, Path(self._tmp.name)) if hold_back else []
         return UvResolution(self, source_allowed, held)
 
