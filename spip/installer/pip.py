@@ -376,8 +376,9 @@ class PipInstaller:
         ``folder`` under ``--require-hashes``, so pip fails rather than install
         anything else. The user's index options stay when pip needs an index
         (files spip could not fetch itself); a build environment gets the checked
-        files of phase 1 (the guard), never the index's. Local directories and VCS references are passed as the user gave them
-        (pip cannot hash those), in a second pip run without hash checking.
+        files of phase 1 (the guard), never the index's. Local directories and VCS
+        references are passed as the user gave them (pip cannot hash those), in a
+        second pip run without hash checking.
         """
         hashed, as_is = [], []
         needs_index = False
