@@ -2,7 +2,7 @@
 PYTHON ?= python3
 PYTEST_WORKERS ?= auto
 
-.PHONY: install test test-live bench bench-live lint format hotlist eval-typosquat eval-ci docs docs-serve
+.PHONY: install test test-live bench bench-live lint format hotlist malicious eval-typosquat eval-ci docs docs-serve
 
 install:
 	$(PYTHON) -m pip install -e '.[dev]'
@@ -37,6 +37,12 @@ format:
 # offline: $(PYTHON) hotlist/refresh.py --source ../shared/data/top-pypi-packages.tsv --snapshot 2026-11
 hotlist:
 	$(PYTHON) hotlist/refresh.py
+
+# Rebuild spip/data/malicious.txt from OSV's MAL- records (needs the network); from a
+# checkout of github.com/ossf/malicious-packages: make malicious MALICIOUS_ARGS="--source DIR"
+MALICIOUS_ARGS ?=
+malicious:
+	$(PYTHON) hotlist/malicious.py $(MALICIOUS_ARGS)
 
 eval-typosquat:
 	$(PYTHON) hotlist/eval_typosquat.py

@@ -16,6 +16,7 @@ from spip.checks import (
     email_drift,
     empty_description,
     fresh_release,
+    malicious,
     pth_file,
     release_diff,
     repo_mismatch,
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
 
 # One line per check, in the order their findings are listed.
 CHECKS: tuple[Check, ...] = (
+    malicious.CHECK,
     typosquat.CHECK,
     sdist_build.CHECK,
     direct_url.CHECK,

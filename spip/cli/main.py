@@ -86,11 +86,15 @@ def install(
 
 
 def _version(argv: list[str]) -> int:
+    from spip.checks import malicious_list
     from spip.checks.hotlist import snapshot_date
     from spip.installer.pip_process import passthrough, target_python
 
     status = passthrough(target_python(None, os.environ), argv)
-    click.echo(f"spip {__version__} (popular-names list of {snapshot_date()})")
+    click.echo(
+        f"spip {__version__} (popular-names list of {snapshot_date()}, "
+        f"known-malicious list of {malicious_list.snapshot_date()})"
+    )
     return status
 
 

@@ -14,6 +14,7 @@ from spip.core import clock, toml
 
 SENSITIVITIES = ("low", "medium", "high")
 DEFAULT_PYPI_URL = "https://pypi.org"
+DEFAULT_OSV_URL = "https://api.osv.dev"
 
 
 class ConfigError(Exception):
@@ -37,6 +38,8 @@ class Config:
     cooldown_exclude: tuple[str, ...] = ()
     # Extra popular names (an internal package list) for the typosquat check.
     hotlist_extra: tuple[str, ...] = ()
+    # The OSV API the ``malicious`` check asks (None: the shipped list only).
+    osv_url: str | None = DEFAULT_OSV_URL
 
     def allows(self, package: str, check: str) -> bool:
         """True when ``allow`` accepts findings of ``check`` on ``package`` (PEP 503 names)."""
@@ -138,8 +141,10 @@ def _coerce(attr: str, value: Any, origin: str) -> Any:
             return hours
         if attr in ("cache_dir", "findings_json"):
             return Path(os.path.expanduser(str(value))) if str(value) else None
-        if attr == "pypi_url":
+        if attr in ("pypi_url", "osv_url"):
             url = str(value).strip().rstrip("/")
+            if attr == "osv_url" and not url:
+                return None
             if not url.startswith(("http://", "https://")):
                 raise ValueError("must be an http(s) URL")
             return url

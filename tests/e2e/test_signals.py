@@ -1,0 +1,39 @@
+"""End to end: the signals of issue 17 through the real ``spip install``, real pip, the
+project's own index (and its OSV look-alike) and fresh venvs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.fakeindex import osv_record
+
+REFUSED = 10
+
+
+def findings(path: Path) -> list[dict[str, object]]:
+    return json.loads(path.read_text())["findings"]
+
+
+def test_a_known_malicious_release_is_refused(
+    run_spip, spip_env, venv, fake_index, unique_name, tmp_path
+):
+    bad, dep = unique_name("mal"), unique_name("dep")
+    fake_index.publish(dep, "1.0")
+    fake_index.publish(bad, "1.0", requires=[dep])
+    fake_index.add_osv(osv_record("MAL-2099-77", bad, ["1.0"], summary="Malicious code"))
+    spip_env["SPIP_OSV_URL"] = fake_index.osv_url
+    report = tmp_path / "f.json"
+    fake_index.clear_log()
+    result = run_spip("install", bad, "--findings-json", report)
+    assert result.returncode == REFUSED, result.stderr
+    (finding,) = [f for f in findings(report) if f["check"] == "malicious"]
+    assert (finding["severity"], finding["package"]) == ("HIGH", bad)
+    assert (
+        finding["evidence"]["advisories"][0]["link"] == "https://osv.dev/vulnerability/MAL-2099-77"
+    )
+    assert "known-malicious release (MAL-2099-77" in result.stderr
+    batches = [r for r in fake_index.requests if r.path == "/v1/querybatch"]
+    assert len(batches) == 1  # one query for the plan
+    assert sorted(q["package"]["name"] for q in batches[0].json()["queries"]) == sorted([bad, dep])
+    assert venv.pip("show", bad, check=False).returncode != 0  # nothing installed
