@@ -17,6 +17,7 @@ from spip.checks import (
     empty_description,
     fresh_release,
     malicious,
+    project_status,
     pth_file,
     release_diff,
     repo_mismatch,
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
 # One line per check, in the order their findings are listed.
 CHECKS: tuple[Check, ...] = (
     malicious.CHECK,
+    project_status.CHECK,
     typosquat.CHECK,
     sdist_build.CHECK,
     direct_url.CHECK,

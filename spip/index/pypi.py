@@ -12,6 +12,8 @@ models, and anything that goes wrong (an error status, a timeout, garbage) becom
 from __future__ import annotations
 
 import asyncio
+import html
+import re
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -35,6 +37,7 @@ __all__ = [
     "DistFile",
     "Info",
     "ProjectFiles",
+    "ProjectStatus",
     "PyPIClient",
     "Release",
     "ReleaseFile",
@@ -42,6 +45,7 @@ __all__ = [
 ]
 
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
+SIMPLE_HTML = "application/vnd.pypi.simple.v1+html"
 # A release's files never change; its yanked flag and advisories do: refetch after a day.
 RELEASE_TTL = 24 * 3600.0
 # Project-level pages are reused this long, then revalidated by ETag (or fetched again).
@@ -196,6 +200,58 @@ class _SimpleFile(_Model):
 class _SimplePage(_Model):
     files: list[_SimpleFile]
     versions: list[str] | None = None
+    meta: dict[str, Any] = Field(default_factory=dict)
+    project_status: dict[str, Any] | None = Field(None, alias="project-status")
+
+    def status(self) -> ProjectStatus | None:
+        """PEP 792's marker: top-level ``project-status`` (PyPI), or under ``meta``."""
+        marker = self.project_status
+        if isinstance(marker, dict) and isinstance(marker.get("status"), str):
+            return ProjectStatus(status=marker["status"], reason=_text(marker.get("reason")))
+        status = self.meta.get("project-status")
+        if isinstance(status, dict):  # the top-level shape, under meta
+            return ProjectStatus(
+                status=str(status.get("status")), reason=_text(status.get("reason"))
+            )
+        if isinstance(status, str):
+            return ProjectStatus(
+                status=status, reason=_text(self.meta.get("project-status-reason"))
+            )
+        return None
+
+
+class ProjectStatus(_Model):
+    """A project's PEP 792 status marker (``active``, ``archived``, ``quarantined``,
+    ``deprecated``) and its reason."""
+
+    status: str
+    reason: str | None = None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+_META_TAG = re.compile(r"<meta\s+([^>]*)>", re.IGNORECASE)
+_ATTRIBUTE = re.compile(r"""([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+
+
+def html_project_status(page: str) -> ProjectStatus | None:
+    """PEP 792's ``pypi:project-status`` (and ``-reason``) meta tags of an HTML simple page."""
+    tags: dict[str, str] = {}
+    for match in _META_TAG.finditer(page):
+        attributes = {
+            m.group(1).lower(): html.unescape(m.group(2) if m.group(2) is not None else m.group(3))
+            for m in _ATTRIBUTE.finditer(match.group(1))
+        }
+        if "name" in attributes and "content" in attributes:
+            tags.setdefault(attributes["name"].lower(), attributes["content"])
+    status = tags.get("pypi:project-status")
+    if not status:
+        return None
+    return ProjectStatus(
+        status=status.strip(), reason=_text(tags.get("pypi:project-status-reason"))
+    )
 
 
 def _absolute(doc_url: str, files: Iterable[ReleaseFile | _SimpleFile]) -> None:
@@ -226,6 +282,7 @@ class ProjectFiles(_Model):
 
     versions: list[str] = Field(default_factory=list)
     files: list[DistFile] = Field(default_factory=list)
+    status: ProjectStatus | None = None  # PEP 792; None when the index gives none
 
     @classmethod
     def _from_simple(cls, page: _SimplePage) -> ProjectFiles:
@@ -243,7 +300,7 @@ class ProjectFiles(_Model):
             for f in page.files
         ]
         versions = page.versions or list(dict.fromkeys(f.version for f in files if f.version))
-        return cls(versions=versions, files=files)
+        return cls(versions=versions, files=files, status=page.status())
 
     @classmethod
     def _from_project(cls, doc: _ProjectDoc) -> ProjectFiles:
@@ -539,6 +596,13 @@ class PyPIClient:
             files = ProjectFiles._from_simple(page)
             self._cache.put(key, files.model_dump(mode="json"), resp.headers.get("ETag"))
         else:  # no JSON simple page here: the (much larger) project document has it too
-            files = ProjectFiles._from_project(await self._project(name))
+            status = None
+            if resp.status_code == 200 and content_type in ("text/html", SIMPLE_HTML):
+                status = html_project_status(resp.text)
+            if status is not None and status.status == "quarantined":
+                files = ProjectFiles(status=status)  # its files are gone, its JSON API too
+            else:
+                files = ProjectFiles._from_project(await self._project(name))
+                files.status = status
             self._cache.put(key, files.model_dump(mode="json"))
         return files

@@ -21,7 +21,7 @@ from packaging.utils import canonicalize_name
 
 from spip.afterinstall.review import review as review_startup_files
 from spip.afterinstall.snapshot import Snapshot, take_snapshot
-from spip.checks import fresh_release, sdist_build
+from spip.checks import fresh_release, project_status, sdist_build
 from spip.checks.base import CheckContext, DirectReference
 from spip.checks.registry import check_direct, check_plan, check_unresolvable
 from spip.core import clock
@@ -195,6 +195,9 @@ async def resolve(
             # not a wheels problem (no such version, another Python, a conflict): pip's error
             sys.stdout.write(res.stdout)
             sys.stderr.write(res.stderr)
+            names = [canonicalize_name(n) for n in res.missing]
+            for line in await project_status.why_unresolvable(names, session.ctx):
+                output.say(line)
             finish(state, "pip-failed", res.returncode)
             return None
         findings = await check_unresolvable(missing, session.ctx)

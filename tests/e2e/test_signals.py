@@ -37,3 +37,18 @@ def test_a_known_malicious_release_is_refused(
     assert len(batches) == 1  # one query for the plan
     assert sorted(q["package"]["name"] for q in batches[0].json()["queries"]) == sorted([bad, dep])
     assert venv.pip("show", bad, check=False).returncode != 0  # nothing installed
+
+
+def test_a_quarantined_project_is_explained_after_pips_error(run_spip, fake_index, unique_name):
+    name = unique_name("quarantined")
+    fake_index.publish(name, "1.0")
+    fake_index.set_status(name, "quarantined", "malware report under review")
+    result = run_spip("install", name)
+    assert result.returncode == 1, result.stderr  # pip's own status
+    assert "No matching distribution found" in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last == (
+        f'spip: {name} is quarantined by the index (reason given: "malware report under '
+        'review"), which hides its files while a malware report is investigated: do not '
+        "install it from elsewhere."
+    )
