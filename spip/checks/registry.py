@@ -26,6 +26,7 @@ from spip.checks import (
     typosquat,
     vulnerability,
     yanked,
+    young_project,
     zero_version,
 )
 from spip.checks.base import (
@@ -53,6 +54,7 @@ CHECKS: tuple[Check, ...] = (
     pth_file.CHECK,
     release_diff.CHECK,
     fresh_release.CHECK,
+    young_project.CHECK,
     yanked.CHECK,
     vulnerability.CHECK,
     zero_version.CHECK,

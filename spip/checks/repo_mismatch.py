@@ -23,6 +23,7 @@ from spip.ui.sanitize import neutralise
 
 if TYPE_CHECKING:
     from spip.checks.base import CheckContext
+    from spip.index.pypi import Info
     from spip.plan.report import PlannedDist
 
 ID = "repo-mismatch"
@@ -131,9 +132,14 @@ def related(package: str, repo: Repo) -> bool:
     return any(_overlap(a, b) for a in _words(package) for b in theirs)
 
 
+def repositories(info: Info) -> list[tuple[Repo, str]]:
+    """The forge repositories the release's URLs point into, with each URL's label."""
+    return [(repo, label) for label, url in info.urls() if (repo := repository(url))]
+
+
 async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
     info = await ctx.pypi.info(dist)
-    repos = [(repo, label) for label, url in info.urls() if (repo := repository(url))]
+    repos = repositories(info)
     if not repos or any(related(dist.name, repo) for repo, _ in repos):
         return []
     repo, label = repos[0]

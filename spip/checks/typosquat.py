@@ -23,7 +23,7 @@ import functools
 import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib.resources import files
 from typing import TYPE_CHECKING, Protocol
 
@@ -50,6 +50,9 @@ MIN_LENGTH = 5  # letters (separators not counted) of a name one edit may imitat
 # Adding, changing or dropping a letter of a shorter word makes other real words too.
 _MEDIUM_MIN_LENGTH = {"added": 6, "substitution": 6, "dropped": 8}
 LONG = 8  # letters of a name two edits may imitate
+# A LOW look-alike whose project is younger than this (or has one release or no
+# repository) is MEDIUM: that is what squats look like at the time they strike.
+YOUNG_LOOKALIKE_DAYS = 90
 _SHORT = 7  # names up to this long are indexed by their deletions, longer ones by halves
 
 # Where an edit is in its word (an index into the rank limits below).
@@ -421,14 +424,22 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def _finding(found: Lookalike, version: str | None, required_by: list[str] | None) -> Finding:
-    """``required_by``: the projects of the plan that depend on it; None if asked for."""
+def _finding(
+    found: Lookalike,
+    version: str | None,
+    required_by: list[str] | None,
+    project: Sequence[str] = (),
+) -> Finding:
+    """``required_by``: the projects of the plan that depend on it; None if asked for;
+    ``project``: what about the project behind the name makes it MEDIUM, if anything."""
     name, target = neutralise(found.name), found.target
     if found.rank == hotlist.EXTRA_RANK:
         standing = "on your hotlist-extra list"
     else:
         standing = f"the {_ordinal(found.rank)} most downloaded project"
     likeness = f"`{name}` looks like `{target}` ({standing}; {found.how})"
+    if project:
+        likeness += f", and {'; '.join(project)}"
     allow = f"add `{name}:{ID}` to `allow`"
     if required_by is None:
         message = (
@@ -451,6 +462,7 @@ def _finding(found: Lookalike, version: str | None, required_by: list[str] | Non
             "rank": found.rank,
             "kind": found.kind,
             "hotlist_snapshot": hotlist.snapshot_date(),
+            **({"project": list(project)} if project else {}),
         },
     )
 
@@ -510,6 +522,29 @@ async def _established(name: str, ctx: CheckContext) -> bool:
     return (clock.now() - min(times)).days >= ESTABLISHED_DAYS
 
 
+async def _small_project(dist: PlannedDist, ctx: CheckContext) -> list[str]:
+    """What makes the project behind a look-alike name a likely squat: young (first
+    upload within ``YOUNG_LOOKALIKE_DAYS``), a single release, no repository URL."""
+    from spip.checks.repo_mismatch import repositories
+
+    try:
+        project = await ctx.pypi.files(dist.name)
+        info = await ctx.pypi.info(dist)
+    except DataUnavailable:
+        return []
+    marks = []
+    first = project.first_upload()
+    if first is not None:
+        days = (clock.now() - first).days
+        if days < YOUNG_LOOKALIKE_DAYS:
+            marks.append(f"its project is {days} day{'' if days == 1 else 's'} old")
+    if len(project.versions) == 1:
+        marks.append("it has a single release")
+    if not repositories(info):
+        marks.append("it names no repository")
+    return marks
+
+
 async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
     found = lookalike(dist.name, ctx.config.hotlist_extra)
     if not found:
@@ -517,7 +552,12 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
     if found.severity is Severity.LOW and await _established(dist.name, ctx):
         return []
     required_by = None if dist.requested else _required_by(dist, ctx.plan)
-    return [_finding(found, dist.version, required_by)]
+    if found.severity >= Severity.MEDIUM or dist.source != "index":
+        return [_finding(found, dist.version, required_by)]
+    marks = await _small_project(dist, ctx)
+    if not marks:
+        return [_finding(found, dist.version, required_by)]
+    return [_finding(replace(found, severity=Severity.MEDIUM), dist.version, required_by, marks)]
 
 
 async def unresolvable(names: Sequence[str], ctx: CheckContext) -> list[Finding]:

@@ -325,6 +325,15 @@ class ProjectFiles(_Model):
             return next((f for f in self.files if f.sha256 == sha256.lower()), None)
         return next((f for f in self.files if filename and f.filename == filename), None)
 
+    def first_upload(self) -> datetime | None:
+        """When the project's first file was uploaded (None when no upload time is known)."""
+        return min((f.upload_time for f in self.files if f.upload_time), default=None)
+
+    def first_version(self) -> str | None:
+        """The version of the project's first uploaded file."""
+        dated = [f for f in self.files if f.upload_time and f.version]
+        return min(dated, key=lambda f: f.upload_time or datetime.max).version if dated else None
+
     def sdists(self) -> list[str]:
         """The file names of the project's source distributions, sorted."""
         return sorted(f.filename for f in self.files if f.filename.endswith(SDIST_SUFFIXES))
