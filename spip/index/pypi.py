@@ -38,6 +38,7 @@ __all__ = [
     "Info",
     "ProjectFiles",
     "ProjectStatus",
+    "Publisher",
     "PyPIClient",
     "Release",
     "ReleaseFile",
@@ -195,6 +196,7 @@ class _SimpleFile(_Model):
     upload_time: datetime | None = Field(None, alias="upload-time")
     requires_python: str | None = Field(None, alias="requires-python")
     yanked: bool | str = False
+    provenance: str | None = None  # PEP 740: the URL of the file's provenance object
 
 
 class _SimplePage(_Model):
@@ -275,6 +277,24 @@ class DistFile(_Model):
     requires_python: str | None = None
     yanked: bool = False
     yanked_reason: str | None = None
+    provenance: str | None = None  # PEP 740 provenance URL (JSON simple pages only)
+
+
+class Publisher(_Model):
+    """Who published a file's PEP 740 attestations (a trusted publisher)."""
+
+    kind: str | None = None
+    repository: str | None = None
+    workflow: str | None = None
+    environment: str | None = None
+
+
+class _Bundle(_Model):
+    publisher: Publisher = Field(default_factory=Publisher)
+
+
+class _Provenance(_Model):
+    attestation_bundles: list[_Bundle] = Field(default_factory=list)
 
 
 class ProjectFiles(_Model):
@@ -296,6 +316,7 @@ class ProjectFiles(_Model):
                 requires_python=f.requires_python,
                 yanked=f.yanked is not False,
                 yanked_reason=f.yanked if isinstance(f.yanked, str) else None,
+                provenance=f.provenance,
             )
             for f in page.files
         ]
@@ -460,6 +481,10 @@ class PyPIClient:
             )
         )
 
+    async def publishers(self, url: str) -> list[Publisher]:
+        """The publishers of a file's PEP 740 attestations, from its provenance URL."""
+        return await self._once(("provenance", url), lambda: self._publishers(url))
+
     async def previous_release(self, name: str, version: str) -> Release | None:
         """The release before ``version`` (None for a project's first release)."""
         previous = (await self.files(name)).previous_version(version)
@@ -579,6 +604,22 @@ class PyPIClient:
             self._remember_per_release(False)
         self._cache.put(key, release.model_dump(mode="json"))
         return release
+
+    async def _publishers(self, url: str) -> list[Publisher]:
+        key = self._key("provenance", url)
+        hit = self._cached(key, _Provenance)
+        if hit and hit[0].age < RELEASE_TTL:
+            return [b.publisher for b in hit[1].attestation_bundles]
+        absolute = urljoin(self._base + "/", url)
+        path = absolute.removeprefix(self._base) if absolute.startswith(self._base) else url
+        if not absolute.startswith(self._base):
+            raise self._unavailable("gave a provenance URL on another server", path)
+        resp = await self._get(path, {"Accept": "application/vnd.pypi.integrity.v1+json"})
+        if resp.status_code != 200:
+            raise self._unavailable(f"answered {resp.status_code}", path)
+        document = self._parse(_Provenance, resp.content, path)
+        self._cache.put(key, document.model_dump(mode="json"))
+        return [b.publisher for b in document.attestation_bundles]
 
     def _remember_per_release(self, value: bool) -> None:
         if self._per_release is not value:
