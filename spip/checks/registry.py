@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from spip.checks import (
     direct_url,
+    dormant_revival,
     email_drift,
     empty_description,
     fresh_release,
@@ -55,6 +56,7 @@ CHECKS: tuple[Check, ...] = (
     pth_file.CHECK,
     release_diff.CHECK,
     provenance.CHECK,
+    dormant_revival.CHECK,
     fresh_release.CHECK,
     young_project.CHECK,
     yanked.CHECK,

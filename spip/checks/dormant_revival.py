@@ -1,0 +1,112 @@
+"""``dormant-revival``: a project silent for years publishes again, or an old release gets
+a new file.
+
+Abandoned projects are taken over: an expired e-mail domain is re-registered, the
+account reset, and a new release (or a new file of an old release) pushed to everyone
+who still depends on it (``ctx``, 2022: 0.1.2 from 2014, then 0.2.2 and 0.2.6). Two
+index-data signals, both MEDIUM:
+
+- the selected release came ``DORMANT_DAYS`` or more after the release before it, and
+  is itself less than ``RECENT_DAYS`` old (a revival that stood for a year is history);
+- the selected file of an existing release was uploaded after a newer release was out:
+  a file added to an old version later. Platform wheels added to old releases (new
+  Python versions, new platforms) are routine and not counted; an sdist or a pure
+  wheel is.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+from spip.checks.base import Check, DataUnavailable
+from spip.core.versions import parse_version
+from spip.policy.findings import Finding, Severity
+from spip.ui.sanitize import neutralise
+
+if TYPE_CHECKING:
+    from spip.checks.base import CheckContext
+    from spip.index.pypi import DistFile
+    from spip.plan.report import PlannedDist
+
+ID = "dormant-revival"
+DORMANT_DAYS = 730
+RECENT_DAYS = 365
+
+
+def _portable(filename: str) -> bool:
+    """An sdist or a wheel for any platform: not a routine platform backfill."""
+    return not filename.endswith(".whl") or filename.endswith("-none-any.whl")
+
+
+def _day(moment: datetime) -> str:
+    return moment.date().isoformat()
+
+
+async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
+    project = await ctx.pypi.files(dist.name)
+    current = parse_version(dist.version)
+    if current is None:
+        return []
+    mine: list[DistFile] = []
+    older: list[datetime] = []
+    newer: list[datetime] = []
+    for f in project.files:
+        parsed = parse_version(f.version)
+        if parsed is None or f.upload_time is None:
+            continue
+        if parsed == current:
+            mine.append(f)
+        elif parsed < current:
+            older.append(f.upload_time)
+        else:
+            newer.append(f.upload_time)
+    sha256 = (dist.sha256 or "").lower()
+    selected = next((f for f in mine if sha256 and f.sha256 == sha256), None) or next(
+        (f for f in mine if f.filename == dist.filename), None
+    )
+    if selected is None or selected.upload_time is None:
+        raise DataUnavailable(neutralise(f"the index gives no upload time for {dist.filename}"))
+    version = neutralise(dist.version)
+    first_newer = min(newer, default=None)
+    if (
+        first_newer is not None
+        and selected.upload_time > first_newer
+        and _portable(selected.filename)
+    ):
+        message = (
+            f"its file {neutralise(selected.filename, limit=80)} was uploaded on "
+            f"{_day(selected.upload_time)}, after a newer release was out ({_day(first_newer)}): "
+            f"a new file for the old release {version} is how taken-over projects reach those "
+            "who pinned it; check the project's news before installing."
+        )
+        evidence = {
+            "kind": "reupload",
+            "filename": selected.filename,
+            "uploaded": selected.upload_time.isoformat(),
+            "newer_release_uploaded": first_newer.isoformat(),
+        }
+        return [Finding.about(dist, ID, Severity.MEDIUM, message=message, evidence=evidence)]
+    released = min(f.upload_time for f in mine if f.upload_time)
+    before = max(older, default=None)
+    now = datetime.now(timezone.utc)
+    if before is None or (released - before).days < DORMANT_DAYS:
+        return []
+    if (now - released).days >= RECENT_DAYS:
+        return []
+    years = (released - before).days / 365.25
+    message = (
+        f"{version} came out on {_day(released)} after {years:.1f} years without a release "
+        f"(the one before: {_day(before)}); abandoned projects are taken over and revived "
+        "with malware — check the maintainers are the same people before installing."
+    )
+    revival: dict[str, str | int] = {
+        "kind": "revival",
+        "released": released.isoformat(),
+        "previous_release": before.isoformat(),
+        "dormant_days": (released - before).days,
+    }
+    return [Finding.about(dist, ID, Severity.MEDIUM, message=message, evidence=revival)]
+
+
+CHECK = Check(ID, run=run)

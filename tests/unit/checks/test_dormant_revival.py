@@ -1,0 +1,48 @@
+"""``dormant-revival``: a revival after years of silence, a new file for an old release."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from spip.checks import dormant_revival
+from spip.policy.findings import Severity
+from tests.fakeindex import FakeIndex
+from tests.support import check, planned_wheel
+
+ONLY = (dormant_revival.CHECK,)
+YEAR = timedelta(days=365)
+
+
+def test_a_revival_after_years_is_medium(
+    fake_index: FakeIndex, unique_name, tmp_path: Path
+) -> None:
+    name = unique_name("ctx")
+    fake_index.publish(name, "0.1.2", upload_time=8 * YEAR)
+    wheel = fake_index.publish(name, "0.2.2", upload_time=timedelta(days=2))
+    (finding,) = check(fake_index, tmp_path, planned_wheel(fake_index, wheel), ONLY)
+    assert (finding.check, finding.severity) == ("dormant-revival", Severity.MEDIUM)
+    assert "after 8.0 years without a release" in finding.message
+    assert finding.evidence["kind"] == "revival" and finding.evidence["dormant_days"] >= 2918
+
+
+def test_a_new_file_for_an_old_release_is_medium(
+    fake_index: FakeIndex, unique_name, tmp_path: Path
+) -> None:
+    name = unique_name("reup")
+    fake_index.publish(name, "1.0", upload_time=timedelta(days=60))
+    fake_index.publish(name, "1.1", upload_time=timedelta(days=40))
+    wheel = fake_index.republish(name, "1.0", files={"evil.py": "print('x')\n"})
+    (finding,) = check(fake_index, tmp_path, planned_wheel(fake_index, wheel), ONLY)
+    assert finding.severity is Severity.MEDIUM and finding.evidence["kind"] == "reupload"
+    assert "after a newer release was out" in finding.message
+
+
+def test_steady_and_old_revivals_pass(fake_index: FakeIndex, unique_name, tmp_path: Path) -> None:
+    steady, old = unique_name("steady"), unique_name("oldrevival")
+    fake_index.publish(steady, "1.0", upload_time=YEAR)
+    recent = fake_index.publish(steady, "1.1", upload_time=timedelta(days=3))
+    fake_index.publish(old, "1.0", upload_time=6 * YEAR)
+    stood = fake_index.publish(old, "2.0", upload_time=2 * YEAR)  # revived long ago
+    for wheel in (recent, stood):
+        assert check(fake_index, tmp_path, planned_wheel(fake_index, wheel), ONLY) == []
