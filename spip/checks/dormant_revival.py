@@ -109,4 +109,9 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
     return [Finding.about(dist, ID, Severity.MEDIUM, message=message, evidence=revival)]
 
 
-CHECK = Check(ID, run=run)
+SUMMARY = (
+    "The release came two years or more after the one before it, or a file was added to an "
+    "old release after a newer one was out (MEDIUM)."
+)
+
+CHECK = Check(ID, run=run, summary=SUMMARY)

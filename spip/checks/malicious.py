@@ -130,4 +130,9 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
     ]
 
 
-CHECK = Check(ID, run=run)
+SUMMARY = (
+    "A known-malicious advisory names the release: OSV's MAL- records (one batch query per "
+    "plan, PyPI distributions only) or the list shipped with spip (HIGH)."
+)
+
+CHECK = Check(ID, run=run, summary=SUMMARY)

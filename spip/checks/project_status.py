@@ -82,4 +82,9 @@ async def why_unresolvable(names: Sequence[str], ctx: CheckContext) -> list[str]
     return [text for text in await asyncio.gather(*map(line, names)) if text]
 
 
-CHECK = Check(ID, run=run)
+SUMMARY = (
+    "The index marks the project (PEP 792) quarantined (HIGH) or archived or deprecated "
+    "(LOW, with the reason)."
+)
+
+CHECK = Check(ID, run=run, summary=SUMMARY)

@@ -91,4 +91,9 @@ def _finding(
     )
 
 
-CHECK = Check(ID, run=run)
+SUMMARY = (
+    "PEP 740: the previous release had attestations and this one has none, or they name "
+    "another repository or publisher (MEDIUM)."
+)
+
+CHECK = Check(ID, run=run, summary=SUMMARY)

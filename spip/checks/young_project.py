@@ -122,4 +122,11 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
     ]
 
 
-CHECK = Check(ID, run=run)
+SUMMARY = (
+    "The project's first release is under 30 days old (LOW); with another weak signal on "
+    "the release (a look-alike name, no or an unrelated repository, no description, a "
+    "suspicious URL, a first version of 90 or more, a throw-away e-mail) it is MEDIUM, "
+    "naming every signal."
+)
+
+CHECK = Check(ID, run=run, summary=SUMMARY)

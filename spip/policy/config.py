@@ -80,6 +80,8 @@ SETTINGS_HELP: dict[str, str] = {
     "cooldown_exclude": "Globs on project names (`mycompany-*`) the cooldown and "
     "`fresh-release` leave alone.",
     "hotlist_extra": "Extra popular names (your internal packages) for `typosquat`.",
+    "osv_url": "The OSV API the `malicious` check asks (only names of distributions from the "
+    'public PyPI are sent); `osv-url = ""` in a file turns it off.',
 }
 
 
