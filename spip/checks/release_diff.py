@@ -63,7 +63,7 @@ _VERSIONED_COMMAND = re.compile(r"(?:python|pip)\d+(?:\.\d+)?")
 _SHOWN = 5  # names listed per change
 
 
-def _is_system_command(name: str) -> bool:
+def is_system_command(name: str) -> bool:
     base = name.lower().removesuffix(".exe")
     return base in SYSTEM_COMMANDS or bool(_VERSIONED_COMMAND.fullmatch(base))
 
@@ -99,7 +99,7 @@ def changes(
     if startup:
         verb = "adds" if all(e not in old.startup for e in startup) else "adds or changes"
         found.append(f"{verb} {_listed(startup)}, run at every Python start")
-    if commands := {c for c in new.commands - old.commands if _is_system_command(c)}:
+    if commands := {c for c in new.commands - old.commands if is_system_command(c)}:
         found.append(f"adds the command {_listed(commands)}, named like a system command")
     same_platform = bool(
         contents.platform_kinds(dist.filename) & contents.platform_kinds(base.file.filename)

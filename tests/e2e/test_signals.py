@@ -52,3 +52,33 @@ def test_a_quarantined_project_is_explained_after_pips_error(run_spip, fake_inde
         'review"), which hides its files while a malware report is investigated: do not '
         "install it from elsewhere."
     )
+
+
+def test_a_command_that_shadows_a_system_one_or_another_distributions(
+    run_spip, venv, fake_index, unique_name, tmp_path
+):
+    """``ls`` shadows the system's; a second project's `tool-x` shadows the first's; the same
+    project's own script on an upgrade is fine. The venv is active (its bin/ first on PATH)."""
+    first, second, liar = unique_name("first"), unique_name("second"), unique_name("liar")
+    tool = unique_name("tool")
+    scripts = {"console_scripts": {tool: "pkg:main"}}
+    fake_index.publish(first, "1.0", entry_points=scripts)
+    fake_index.publish(first, "1.1", entry_points=scripts)
+    fake_index.publish(second, "1.0", entry_points=scripts)
+    fake_index.publish(liar, "1.0", entry_points={"console_scripts": {"ls": "pkg:main"}})
+    assert run_spip("install", f"{first}==1.0").returncode == 0
+
+    upgrade = run_spip("install", "--findings-json", tmp_path / "up.json", f"{first}==1.1")
+    assert upgrade.returncode == 0, upgrade.stderr
+    assert [f for f in findings(tmp_path / "up.json") if f["check"] == "new-command"] == []
+
+    report = tmp_path / "f.json"
+    result = run_spip("install", "--findings-json", report, second, liar)
+    assert result.returncode == REFUSED, result.stderr
+    found = {f["package"]: f for f in findings(report) if f["check"] == "new-command"}
+    assert set(found) == {second, liar}
+    assert found[second]["severity"] == "MEDIUM"
+    assert found[second]["evidence"]["shadowed"][0]["owner"] == first
+    assert f"`{tool}` ({first}'s)" in found[second]["message"]
+    (ls,) = found[liar]["evidence"]["shadowed"]
+    assert ls["command"] == "ls" and ls["owner"] is None and ls["path"].endswith("/ls")
