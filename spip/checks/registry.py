@@ -17,6 +17,7 @@ from spip.checks import (
     email_drift,
     empty_description,
     fresh_release,
+    index_confusion,
     malicious,
     new_command,
     project_status,
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
 CHECKS: tuple[Check, ...] = (
     malicious.CHECK,
     project_status.CHECK,
+    index_confusion.CHECK,
     typosquat.CHECK,
     sdist_build.CHECK,
     direct_url.CHECK,

@@ -4,6 +4,7 @@ project's own index (and its OSV look-alike) and fresh venvs."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 from tests.fakeindex import osv_record
@@ -82,3 +83,33 @@ def test_a_command_that_shadows_a_system_one_or_another_distributions(
     assert f"`{tool}` ({first}'s)" in found[second]["message"]
     (ls,) = found[liar]["evidence"]["shadowed"]
     assert ls["command"] == "ls" and ls["owner"] is None and ls["path"].endswith("/ls")
+
+
+def test_a_private_name_resolved_to_pypi_is_index_confusion(
+    run_spip, spip_env, fake_index, unique_name, tmp_path
+):
+    """The extra index (a second FakeIndex, the "private" one) has the name at 1.0; the
+    public one (``pypi-url``'s) has a young 2.0, which pip prefers: HIGH. An old public
+    project is MEDIUM; a name only the public index serves is nothing."""
+    from tests.fakeindex import FakeIndex
+
+    young, old, public = unique_name("torchtriton"), unique_name("shared"), unique_name("pub")
+    with FakeIndex(tmp_path / "private") as private:
+        private.publish(young, "1.0")
+        private.publish(old, "1.0")
+        fake_index.publish(young, "2.0", upload_time=timedelta(days=5))
+        fake_index.publish(old, "2.0", upload_time=timedelta(days=400))
+        fake_index.publish(public, "1.0")
+        spip_env["PIP_EXTRA_INDEX_URL"] = private.simple_url
+        report = tmp_path / "f.json"
+        result = run_spip("install", "--findings-json", report, young, old, public)
+        assert result.returncode == REFUSED, result.stderr
+        private_names = {
+            r.path for r in private.requests if r.headers.get("user-agent", "").startswith("spip/")
+        }
+    found = {f["package"]: f for f in findings(report) if f["check"] == "index-confusion"}
+    assert set(found) == {young, old}
+    assert found[young]["severity"] == "HIGH" and found[old]["severity"] == "MEDIUM"
+    assert found[young]["evidence"]["also_served_by"] == [private.url.removeprefix("http://")]
+    assert "(a project 5 days old there)" in found[young]["message"]
+    assert private_names == {f"/simple/{young}/", f"/simple/{old}/", f"/simple/{public}/"}
