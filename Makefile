@@ -2,7 +2,7 @@
 PYTHON ?= python3
 PYTEST_WORKERS ?= auto
 
-.PHONY: install test test-live bench bench-live lint format hotlist malicious eval-typosquat eval-ci docs docs-serve
+.PHONY: install test test-live bench bench-live lint format hotlist malicious aliases eval-typosquat eval-ci docs docs-serve
 
 install:
 	$(PYTHON) -m pip install -e '.[dev]'
@@ -43,6 +43,12 @@ hotlist:
 MALICIOUS_ARGS ?=
 malicious:
 	$(PYTHON) hotlist/malicious.py $(MALICIOUS_ARGS)
+
+# Opt-in, bounded (range requests to the real index): the top projects' console scripts and
+# import names for typosquat's `alias` kind, e.g. make aliases ALIASES_ARGS="--limit 1000"
+ALIASES_ARGS ?=
+aliases:
+	$(PYTHON) hotlist/aliases.py $(ALIASES_ARGS)
 
 eval-typosquat:
 	$(PYTHON) hotlist/eval_typosquat.py

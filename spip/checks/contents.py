@@ -69,7 +69,7 @@ class Baseline:
     platform_wheels: bool  # whether that release had platform-specific wheels at all
 
 
-def _console_scripts(text: bytes) -> set[str]:
+def console_scripts(text: bytes) -> set[str]:
     import configparser  # on first use (see spip.checks.base)
 
     parser = configparser.ConfigParser(delimiters=("=",), interpolation=None, strict=False)
@@ -118,7 +118,7 @@ async def _wheel_contents(wheel: Wheel, *, keep_bytes: bool) -> Contents:
         wanted = [n for n in wanted if by_name[n].size <= MEMBER_LIMIT]
     data = await wheel.read(wanted)
     if entry_points:
-        commands |= _console_scripts(data[entry_points[0]])
+        commands |= console_scripts(data[entry_points[0]])
     startup_bytes = {e: data.get(single[e]) if e in single else None for e in entries}
     startup = {
         e: hashlib.sha256(b).hexdigest() if b is not None else None

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Protocol
 import jellyfish
 from packaging.utils import canonicalize_name
 
-from spip.checks import hotlist, typosquat_index
+from spip.checks import aliases, hotlist, typosquat_index
 from spip.checks.base import RELEASES, Check, DataUnavailable
 from spip.core import clock
 from spip.core.reqnames import requirement_name
@@ -77,6 +77,8 @@ _KINDS: dict[str, tuple[str, tuple[int, int, int]]] = {
     "shuffled": ("the same letters shuffled", (0, 0, 0)),
     "repeated": ("a letter repeated", (0, 0, 0)),
     "two-edits": ("two letters changed", (0, 0, 0)),
+    # Not a likeness: the name of the project's command or import package (``aliases``).
+    "alias": ("the name of its command or import package", (0, 0, 0)),
 }
 KINDS = tuple(_KINDS)
 # Past these ranks a likeness is too common to report at all (other kinds: LISTED).
@@ -412,11 +414,17 @@ def lookalike(name: str, extra: Iterable[str] = ()) -> Lookalike | None:
     """
     extra = tuple(sorted({canonicalize_name(n) for n in extra if n.strip()}))
     normal = canonicalize_name(name)
-    if hotlist.load().rank(normal) is not None or normal in extra:
+    shipped = hotlist.load()
+    if shipped.rank(normal) is not None or normal in extra:
         return None
     if normal in known_neighbours():
         return None
-    return detector(extra).lookalike(normal)
+    found = detector(extra).lookalike(normal)
+    alias = aliases.load().get(normal)
+    rank = shipped.rank(alias.project) if alias else None
+    if alias is None or rank is None or (found and found.severity >= Severity.MEDIUM):
+        return found
+    return Lookalike(normal, alias.project, rank, "alias", Severity.LOW)
 
 
 def _ordinal(n: int) -> str:
