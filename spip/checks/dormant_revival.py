@@ -26,7 +26,6 @@ from spip.ui.sanitize import neutralise
 
 if TYPE_CHECKING:
     from spip.checks.base import CheckContext
-    from spip.index.pypi import DistFile
     from spip.plan.report import PlannedDist
 
 ID = "dormant-revival"
@@ -44,11 +43,13 @@ def _day(moment: datetime) -> str:
 
 
 async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
+    from spip.index.pypi import DistFile  # loaded by then: the run has its index client
+
     project = await ctx.pypi.files(dist.name)
     current = parse_version(dist.version)
     if current is None:
         return []
-    mine: list[DistFile] = []
+    mine: list[DistFile] = []  # the files of this release
     older: list[datetime] = []
     newer: list[datetime] = []
     for f in project.files:
@@ -65,25 +66,28 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
     selected = next((f for f in mine if sha256 and f.sha256 == sha256), None) or next(
         (f for f in mine if f.filename == dist.filename), None
     )
-    if selected is None or selected.upload_time is None:
-        raise DataUnavailable(neutralise(f"the index gives no upload time for {dist.filename}"))
+    if selected is None:  # a release newer than the project's cached file list
+        release = await ctx.pypi.release(dist.name, dist.version, dist.sha256)
+        chosen = release.file(dist.sha256, dist.filename)
+        uploads = [f.uploaded for f in release.urls if f.uploaded]
+        if chosen is None or chosen.uploaded is None or not uploads:
+            raise DataUnavailable(neutralise(f"the index gives no upload time for {dist.filename}"))
+        mine = [DistFile(filename=chosen.filename, upload_time=min(uploads))]
+        selected = DistFile(filename=chosen.filename, upload_time=chosen.uploaded)
+    uploaded = selected.upload_time or datetime.now(timezone.utc)  # every file of ``mine`` has one
     version = neutralise(dist.version)
     first_newer = min(newer, default=None)
-    if (
-        first_newer is not None
-        and selected.upload_time > first_newer
-        and _portable(selected.filename)
-    ):
+    if first_newer is not None and uploaded > first_newer and _portable(selected.filename):
         message = (
             f"its file {neutralise(selected.filename, limit=80)} was uploaded on "
-            f"{_day(selected.upload_time)}, after a newer release was out ({_day(first_newer)}): "
+            f"{_day(uploaded)}, after a newer release was out ({_day(first_newer)}): "
             f"a new file for the old release {version} is how taken-over projects reach those "
             "who pinned it; check the project's news before installing."
         )
         evidence = {
             "kind": "reupload",
             "filename": selected.filename,
-            "uploaded": selected.upload_time.isoformat(),
+            "uploaded": uploaded.isoformat(),
             "newer_release_uploaded": first_newer.isoformat(),
         }
         return [Finding.about(dist, ID, Severity.MEDIUM, message=message, evidence=evidence)]

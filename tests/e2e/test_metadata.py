@@ -88,7 +88,7 @@ def test_brand_new_release_of_an_old_project_is_stopped(
     run_spip, venv, fake_index, unique_name, tmp_path
 ):
     name = unique_name()
-    fake_index.publish(name, "1.0", upload_time=ago(days=900))
+    fake_index.publish(name, "1.0", upload_time=ago(days=400))  # under 2 years: no revival
     fake_index.publish(name, "1.1", upload_time=ago(hours=2))
     report = tmp_path / "f.json"
     # Without the cooldown (with it, 1.1 is held back: tests/e2e/test_cooldown.py).

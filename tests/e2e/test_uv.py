@@ -86,7 +86,8 @@ def test_fresh_release_is_refused_in_ci(run_spip, uv_env, venv, fake_index, uniq
     result = spip_uv(run_spip, uv_env, "install", name, "--findings-json", report)
     assert result.returncode == REFUSED, result.stderr
     assert [(f["check"], f["severity"]) for f in json.loads(report.read_text())["findings"]] == [
-        ("fresh-release", "MEDIUM")
+        ("fresh-release", "MEDIUM"),
+        ("young-project", "MEDIUM"),  # an hour-old project with no repository
     ]
     assert underscore_name(name) not in installed(venv)
 
