@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from spip.checks import malicious, young_project
 from spip.checks.base import Check
@@ -27,16 +26,15 @@ if TYPE_CHECKING:
 ID = "index-confusion"
 
 
-def _host(url: str) -> str:
-    return urlsplit(url).netloc.rpartition("@")[2].lower()
-
-
 def other_indexes(dist: PlannedDist, ctx: CheckContext) -> list[str]:
     """The indexes besides PyPI the installer looks in (none when ``dist`` is not PyPI's)."""
     if not malicious.from_pypi(dist, ctx.config):
         return []
-    public = malicious.PUBLIC_PYPI_HOSTS | {_host(ctx.config.pypi_url), _host(dist.url)}
-    return [url for url in ctx.indexes if _host(url) not in public]
+    public = malicious.PUBLIC_PYPI_HOSTS | {
+        malicious.host(ctx.config.pypi_url),
+        malicious.host(dist.url),
+    }
+    return [url for url in ctx.indexes if malicious.host(url) not in public]
 
 
 async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
@@ -54,7 +52,7 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
     first = (await ctx.pypi.files(dist.name)).first_upload()
     days = (datetime.now(timezone.utc) - first).days if first else None
     young = days is not None and days < young_project.YOUNG_DAYS
-    where = ", ".join(neutralise(_host(url), limit=60) for url in also)
+    where = ", ".join(neutralise(malicious.host(url), limit=60) for url in also)
     age = f" (a project {days} day{'' if days == 1 else 's'} old there)" if young else ""
     return [
         Finding.about(
@@ -67,8 +65,8 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
                 "attacks win; pin the index for this name, or check the public project is yours."
             ),
             evidence={
-                "also_served_by": [_host(url) for url in also],
-                "resolved_from": _host(dist.url),
+                "also_served_by": [malicious.host(url) for url in also],
+                "resolved_from": malicious.host(dist.url),
                 "pypi_first_upload": first.isoformat() if first else None,
             },
         )

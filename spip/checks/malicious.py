@@ -14,6 +14,7 @@ private project that happens to share a malicious PyPI name is not that project.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -34,22 +35,24 @@ PUBLIC_PYPI_HOSTS = frozenset({"pypi.org", "files.pythonhosted.org", "pypi.pytho
 SHOWN = 3
 
 
-def _host(url: str | None) -> str:
+@functools.lru_cache(maxsize=4096)
+def host(url: str | None) -> str:
+    """The host (and port) of ``url``, without credentials, lower-cased."""
     return urlsplit(url or "").netloc.rpartition("@")[2].lower()
 
 
 def from_pypi(dist: PlannedDist, config: Config) -> bool:
     """Whether ``dist`` is a file of the public PyPI, or of the index at ``pypi-url``."""
-    host = _host(dist.url)
-    return dist.source == "index" and host in PUBLIC_PYPI_HOSTS | {_host(config.pypi_url)}
+    where = host(dist.url)
+    return dist.source == "index" and where in PUBLIC_PYPI_HOSTS | {host(config.pypi_url)}
 
 
 def may_send(dist: PlannedDist, config: Config) -> bool:
     """Whether ``dist``'s name may go to ``osv-url`` (never a name from a private index)."""
     if config.osv_url is None or not from_pypi(dist, config):
         return False
-    host = _host(dist.url)
-    return host in PUBLIC_PYPI_HOSTS or host == _host(config.osv_url)
+    where = host(dist.url)
+    return where in PUBLIC_PYPI_HOSTS or where == host(config.osv_url)
 
 
 @dataclass

@@ -11,8 +11,8 @@ fine, any other is MEDIUM: the message names the command shadowed and its owner.
 
 from __future__ import annotations
 
+import functools
 import os
-import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -51,6 +51,32 @@ def owner(command: Path) -> str | None:
     return None
 
 
+@functools.cache
+def on_path(path: str) -> dict[str, str]:
+    """Every name in the folders of ``path`` (a ``PATH`` value), each with the first place
+    it is found: listed once per run, so a lookup costs nothing."""
+    found: dict[str, str] = {}
+    for folder in path.split(os.pathsep):
+        try:
+            names = os.listdir(folder or ".")
+        except OSError:
+            continue
+        for name in names:
+            found.setdefault(name, os.path.join(folder, name))
+    return found
+
+
+def _which(command: str) -> str | None:
+    """``shutil.which`` through :func:`on_path` (executables only)."""
+    path = os.environ.get("PATH", os.defpath)
+    candidates = [command] + [command + e for e in os.environ.get("PATHEXT", "").split(";") if e]
+    for name in candidates:
+        hit = on_path(path).get(name)
+        if hit is not None and os.access(hit, os.X_OK) and not os.path.isdir(hit):
+            return hit
+    return None
+
+
 def shadowed(commands: set[str], name: str) -> list[dict[str, str | None]]:
     """The commands of ``commands`` that would shadow one on ``PATH``: a system command
     (``release_diff.SYSTEM_COMMANDS``), or a script another installed distribution owns.
@@ -61,7 +87,7 @@ def shadowed(commands: set[str], name: str) -> list[dict[str, str | None]]:
 
     found = []
     for command in sorted(commands):
-        hit = shutil.which(command, path=os.environ.get("PATH", os.defpath))
+        hit = _which(command)
         if hit is None:
             continue
         holder = owner(Path(hit))

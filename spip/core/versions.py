@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+
 from packaging.version import InvalidVersion, Version
 
 
+@functools.lru_cache(maxsize=8192)
 def parse_version(text: str | None) -> Version | None:
+    """``text`` as a PEP 440 version, None if it is none (memoised: the checks compare
+    the same versions of a project many times a run)."""
     try:
         return Version(text) if text else None
     except InvalidVersion:

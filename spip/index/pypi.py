@@ -529,7 +529,10 @@ class PyPIClient:
         task = self._tasks.get(key)
         if task is None:
             task = self._tasks[key] = asyncio.ensure_future(make())
-        return asyncio.shield(task)
+        # A finished task cannot be cancelled by one of those awaiting it: no shield needed
+        # (a shield costs a future and callbacks, and the checks ask for the same documents
+        # hundreds of times a run).
+        return task if task.done() else asyncio.shield(task)
 
     def _unavailable(self, what: str, path: str) -> DataUnavailable:
         return _unavailable(f"{self._host} {what} for {path}")
