@@ -104,8 +104,6 @@ class CheckContext:
     artifacts: Artifacts
     # Findings the gate let through so far (an after-install check need not repeat them).
     passed: list[Finding] = field(default_factory=list)
-    # The indexes the installer looks in (its index URL, then the extra ones).
-    indexes: Sequence[str] = ()
     _shared: dict[Hashable, asyncio.Future[Any]] = field(default_factory=dict, repr=False)
 
     def once(self, key: Hashable, make: Callable[[], Awaitable[T]]) -> asyncio.Future[T]:

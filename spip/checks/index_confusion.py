@@ -34,7 +34,7 @@ def other_indexes(dist: PlannedDist, ctx: CheckContext) -> list[str]:
         malicious.host(ctx.config.pypi_url),
         malicious.host(dist.url),
     }
-    return [url for url in ctx.indexes if malicious.host(url) not in public]
+    return [url for url in ctx.pypi.indexes if malicious.host(url) not in public]
 
 
 async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:

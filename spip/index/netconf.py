@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PIP_DEFAULT_TIMEOUT = 15.0
-PIP_DEFAULT_INDEX = "https://pypi.org/simple"
 
 
 @dataclass(frozen=True)
@@ -23,8 +22,6 @@ class NetSettings:
     cert: str | None = None
     client_cert: str | None = None
     timeout: float = PIP_DEFAULT_TIMEOUT
-    # The indexes pip looks in: its index URL, then every extra index URL.
-    indexes: tuple[str, ...] = (PIP_DEFAULT_INDEX,)
 
 
 def _pip_config_files(environ: Mapping[str, str], prefix: str | None) -> list[Path]:
@@ -79,21 +76,12 @@ def net_settings(
     """
     environ = os.environ if environ is None else environ
     merged = _from_files(environ, prefix)
-    for key in (
-        "proxy",
-        "cert",
-        "client-cert",
-        "timeout",
-        "default-timeout",
-        "index-url",
-        "extra-index-url",
-        "no-index",
-    ):
+    for key in ("proxy", "cert", "client-cert", "timeout", "default-timeout"):
         var = "PIP_" + key.upper().replace("-", "_")
         if environ.get(var):
             merged[key] = environ[var]
     for key, values in pip_options.items():
-        if values and key != "extra-index-url":
+        if values:
             merged[key] = values[-1]
     timeout_text = merged.get("timeout") or merged.get("default-timeout")
     try:
@@ -105,15 +93,4 @@ def net_settings(
         cert=merged.get("cert") or None,
         client_cert=merged.get("client-cert") or None,
         timeout=timeout,
-        indexes=_indexes(merged, pip_options.get("extra-index-url") or ()),
     )
-
-
-def _indexes(merged: Mapping[str, str], typed_extra: Sequence[str]) -> tuple[str, ...]:
-    """pip's index URL, then its extra ones: those of its files or environment (one
-    setting, whitespace-separated) and those typed, which pip adds to them."""
-    if merged.get("no-index", "").strip().lower() in ("1", "true", "yes", "on"):
-        return ()
-    main = (merged.get("index-url") or PIP_DEFAULT_INDEX).strip()
-    extra = [*merged.get("extra-index-url", "").split(), *typed_extra]
-    return tuple(dict.fromkeys([main, *extra]))

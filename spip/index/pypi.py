@@ -405,6 +405,11 @@ class PyPIClient:
 
     # -- what the checks use -------------------------------------------------------------
 
+    @property
+    def indexes(self) -> Sequence[str]:
+        """The simple APIs the installer resolves from (main index first)."""
+        return self._indexes
+
     async def release(self, name: str, version: str, sha256: str | None = None) -> Release:
         """The release document of ``name`` ``version`` (``sha256``: the file pip selected)."""
         return await self._once(

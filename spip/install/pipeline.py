@@ -84,7 +84,7 @@ async def _checked_install(
         )
         history = History(config.cache_dir)
         artifacts = Artifacts(client, config.cache_dir)
-        ctx = CheckContext(config, [], pypi, history, artifacts, state.passed, net.indexes)
+        ctx = CheckContext(config, [], pypi, history, artifacts, state.passed)
         session = _Session(ctx, HeadStart(ctx, fetch=not state.dry_run))
         try:
             return await _steps(state, installer, pending, session)

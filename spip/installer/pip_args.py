@@ -159,11 +159,7 @@ class PipInstallArgs:
         return self.tokens(drop=drop)
 
     def network(self) -> dict[str, list[str]]:
-        options = {name: self.values("--" + name) for name in NETWORK_OPTIONS}
-        options["index-url"] = self.values("-i", "--index-url")
-        options["extra-index-url"] = self.values("--extra-index-url")
-        options["no-index"] = ["1"] if self.has("--no-index") else []
-        return options
+        return {name: self.values("--" + name) for name in NETWORK_OPTIONS}
 
     @property
     def no_input(self) -> bool:
