@@ -62,10 +62,9 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
             older.append(f.upload_time)
         else:
             newer.append(f.upload_time)
-    sha256 = (dist.sha256 or "").lower()
-    selected = next((f for f in mine if sha256 and f.sha256 == sha256), None) or next(
-        (f for f in mine if f.filename == dist.filename), None
-    )
+    selected = project.file(dist.sha256, dist.filename)
+    if selected is not None and selected not in mine:
+        selected = None  # without an upload time, or listed under another version
     if selected is None:  # a release newer than the project's cached file list
         release = await ctx.pypi.release(dist.name, dist.version, dist.sha256)
         chosen = release.file(dist.sha256, dist.filename)

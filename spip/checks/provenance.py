@@ -19,17 +19,10 @@ from spip.ui.sanitize import neutralise
 
 if TYPE_CHECKING:
     from spip.checks.base import CheckContext
-    from spip.index.pypi import DistFile, Publisher
+    from spip.index.pypi import Publisher
     from spip.plan.report import PlannedDist
 
 ID = "provenance"
-
-
-def _selected(files: list[DistFile], dist: PlannedDist) -> DistFile | None:
-    sha256 = (dist.sha256 or "").lower()
-    return next((f for f in files if sha256 and f.sha256 == sha256), None) or next(
-        (f for f in files if f.filename == dist.filename), None
-    )
 
 
 def _identity(publisher: Publisher) -> tuple[str, str]:
@@ -55,7 +48,7 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
     )
     if before is None:
         return []  # the previous release had no attestations: nothing regressed
-    selected = _selected(project.files, dist)
+    selected = project.file(dist.sha256, dist.filename)
     old = next(iter(await ctx.pypi.publishers(before)), None)
     if selected is None or selected.provenance is None:
         message = (
