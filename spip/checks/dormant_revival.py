@@ -16,10 +16,11 @@ index-data signals, both MEDIUM:
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from spip.checks.base import Check, DataUnavailable
+from spip.core import clock
 from spip.core.versions import parse_version
 from spip.policy.findings import Finding, Severity
 from spip.ui.sanitize import neutralise
@@ -73,7 +74,7 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
             raise DataUnavailable(neutralise(f"the index gives no upload time for {dist.filename}"))
         mine = [DistFile(filename=chosen.filename, upload_time=min(uploads))]
         selected = DistFile(filename=chosen.filename, upload_time=chosen.uploaded)
-    uploaded = selected.upload_time or datetime.now(timezone.utc)  # every file of ``mine`` has one
+    uploaded = selected.upload_time or clock.now()  # every file of ``mine`` has one
     version = neutralise(dist.version)
     first_newer = min(newer, default=None)
     if first_newer is not None and uploaded > first_newer and _portable(selected.filename):
@@ -92,7 +93,7 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
         return [Finding.about(dist, ID, Severity.MEDIUM, message=message, evidence=evidence)]
     released = min(f.upload_time for f in mine if f.upload_time)
     before = max(older, default=None)
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     if before is None or (released - before).days < DORMANT_DAYS:
         return []
     if (now - released).days >= RECENT_DAYS:

@@ -11,11 +11,11 @@ it might hold). MEDIUM; HIGH when the PyPI project is young
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from spip.checks import malicious, young_project
 from spip.checks.base import Check
+from spip.core import clock
 from spip.policy.findings import Finding, Severity
 from spip.ui.sanitize import neutralise
 
@@ -50,7 +50,7 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
     if not also:
         return []
     first = (await ctx.pypi.files(dist.name)).first_upload()
-    days = (datetime.now(timezone.utc) - first).days if first else None
+    days = (clock.now() - first).days if first else None
     young = days is not None and days < young_project.YOUNG_DAYS
     where = ", ".join(neutralise(malicious.host(url), limit=60) for url in also)
     age = f" (a project {days} day{'' if days == 1 else 's'} old there)" if young else ""

@@ -21,12 +21,12 @@ Each signal is computed by the function its own check uses, so the two never dis
 from __future__ import annotations
 
 import functools
-from datetime import datetime, timezone
 from importlib.resources import files
 from typing import TYPE_CHECKING
 
 from spip.checks import empty_description, hotlist, repo_mismatch, suspicious_url, typosquat
 from spip.checks.base import Check, DataUnavailable
+from spip.core import clock
 from spip.core.versions import parse_version
 from spip.policy.findings import Finding, Severity
 from spip.ui.sanitize import neutralise
@@ -89,7 +89,7 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
     first = project.first_upload()
     if first is None:
         raise DataUnavailable(neutralise(f"the index gives no upload times for {dist.name}"))
-    days = (datetime.now(timezone.utc) - first).total_seconds() / 86400
+    days = (clock.now() - first).total_seconds() / 86400
     if days >= YOUNG_DAYS:
         return []
     signals = weak_signals(dist, await ctx.pypi.info(dist), project, ctx.config.hotlist_extra)
