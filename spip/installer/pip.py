@@ -24,6 +24,7 @@ from packaging.version import InvalidVersion, Version
 from spip.core.distfiles import parse_dist_filename
 from spip.core.logs import log
 from spip.installer.base import BuildDeps, HoldBack, Resolution
+from spip.installer.distinfo import as_pip_would, requested_markers
 from spip.installer.pip_args import PipInstallArgs, index_urls, pinned_names, typed_names
 from spip.installer.pip_guard import BuildPins, Guard, Stopped, read_stop
 from spip.installer.pip_process import WarmPip, target_python
@@ -235,6 +236,7 @@ class PipInstaller:
         self._pips: list[WarmPip] = [first] if first else []
         self._phase2: WarmPip | None = None
         self._dirs: subprocess.Popen[str] | None = None
+        self._dir_list: list[Path] | None = None
         self._tmp = tempfile.TemporaryDirectory(prefix="spip-plan-")
         self._resolutions = 0
         self._last: PipResolution | None = None
@@ -365,7 +367,9 @@ class PipInstaller:
     def install_dirs(self) -> list[Path]:
         if self._dirs is None:
             return []
-        return install_dirs(self._dirs.communicate()[0], self.args)
+        if self._dir_list is None:
+            self._dir_list = install_dirs(self._dirs.communicate()[0], self.args)
+        return self._dir_list
 
     def install(
         self, plan: Sequence[PlannedDist], files: Mapping[str, Path | None], folder: Path
@@ -379,6 +383,8 @@ class PipInstaller:
         files of phase 1 (the guard), never the index's. Local directories and VCS
         references are passed as the user gave them (pip cannot hash those), in a
         second pip run without hash checking.
+        Then the ``.dist-info`` folders are made as a plain install leaves them
+        (:mod:`spip.installer.distinfo`).
         """
         hashed, as_is = [], []
         needs_index = False
@@ -392,6 +398,7 @@ class PipInstaller:
             else:
                 as_is.extend(_as_is(dist, folder))
         assert self._phase2 is not None, "prepare_install() first"
+        before = requested_markers(self.install_dirs())
         status = 0
         if hashed:
             status = self._install_hashed(hashed, folder, needs_index)
@@ -404,6 +411,8 @@ class PipInstaller:
             guard = self._build_guard("as-is")
             pip.go([*args, *as_is], guard=guard.order())
             status = _unchecked_build(pip.wait()[0], guard)
+        if status == 0:
+            as_pip_would(plan, self.install_dirs(), before)
         return status
 
     def _build_guard(self, run: str) -> Guard:

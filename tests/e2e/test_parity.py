@@ -1,0 +1,91 @@
+"""Parity with plain pip: the same environment and the same output after ``spip install``.
+
+Each test installs the same thing twice, with plain pip into one fresh venv and with
+spip into another, and compares what a user (or a tool reading the environment) sees:
+``pip freeze --all``, the ``REQUESTED`` markers, ``direct_url.json``, the output lines.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Venv, activation, isolated_env
+from tests.fakeindex import build_sdist, build_wheel, underscore_name
+
+
+@pytest.fixture
+def pip_venv(template_venv, fake_index, tmp_path) -> Venv:
+    """A second fresh venv, for the plain-pip side of each comparison."""
+    dest = tmp_path / "pip-venv"
+    return template_venv.clone(dest, isolated_env(fake_index, tmp_path / "pip-side", dest))
+
+
+def environment(venv: Venv) -> dict[str, object]:
+    """What an install leaves that tools read: freeze, REQUESTED, direct_url.json, RECORD."""
+    requested, direct, records = [], {}, {}
+    for info in sorted(venv.site_packages.glob("*.dist-info")):
+        name = info.name.removesuffix(".dist-info").rpartition("-")[0].lower().replace("_", "-")
+        records[name] = sorted((info / "RECORD").read_text().splitlines())
+        if (info / "REQUESTED").exists():
+            requested.append(name)
+        if (info / "direct_url.json").exists():
+            direct[name] = json.loads((info / "direct_url.json").read_text())
+    freeze = venv.pip("freeze", "--all").stdout.split("\n")
+    return {
+        "freeze": sorted(freeze),
+        "requested": requested,
+        "direct_url": direct,
+        "record": records,
+    }
+
+
+def both(run_spip, venv: Venv, pip_venv: Venv, *args: str, cwd: Path | None = None):
+    """``spip install ARGS`` into ``venv`` and ``pip install ARGS`` into ``pip_venv``."""
+    ours = run_spip("install", *args, cwd=cwd)
+    assert ours.returncode == 0, ours.stderr
+    theirs = pip_venv.pip("install", *args, cwd=cwd)
+    return ours, theirs
+
+
+@pytest.fixture
+def chain(fake_index, unique_name):
+    """top -> mid -> leaf, all wheels on the index."""
+    leaf, mid, top = unique_name("leaf"), unique_name("mid"), unique_name("top")
+    fake_index.publish(leaf, "1.0")
+    fake_index.publish(mid, "1.0", requires=[leaf])
+    fake_index.publish(top, "1.0", requires=[mid])
+    return top, mid, leaf
+
+
+def test_only_what_was_asked_for_is_requested(run_spip, venv, pip_venv, chain, tmp_path):
+    top, mid, leaf = chain
+    reqs = tmp_path / "requirements.txt"
+    reqs.write_text(f"{top}\n")
+    both(run_spip, venv, pip_venv, "-r", str(reqs), leaf)
+    ours, theirs = environment(venv), environment(pip_venv)
+    assert ours == theirs
+    assert set(ours["requested"]) - {"pip", "setuptools"} == {top, leaf}
+
+
+def test_a_local_wheel_keeps_its_origin(run_spip, venv, pip_venv, unique_name, tmp_path):
+    name = unique_name("localwhl")
+    wheel = build_wheel(tmp_path / "dist", name, "1.0")
+    both(run_spip, venv, pip_venv, str(wheel))
+    ours, theirs = environment(venv), environment(pip_venv)
+    assert ours == theirs
+    assert f"{name} @ {wheel.as_uri()}#sha256=" in "\n".join(ours["freeze"])
+
+
+def test_a_direct_url_keeps_its_origin(run_spip, venv, pip_venv, fake_index, unique_name, tmp_path):
+    name = unique_name("urlwhl")
+    wheel = build_wheel(tmp_path / "elsewhere", name, "1.0")
+    fake_index.add(wheel)
+    url = f"{fake_index.url}/files/{wheel.name}"
+    env = {**venv.env, "SPIP_IGNORE_WARNING": "1"}
+    ours = run_spip("install", f"{name} @ {url}", env=env)
+    assert ours.returncode == 0, ours.stderr
+    pip_venv.pip("install", f"{name} @ {url}")
+    assert environment(venv) == environment(pip_venv)
