@@ -23,7 +23,7 @@ import hashlib
 import io
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -52,14 +52,29 @@ def requested_markers(dirs: Iterable[Path]) -> Markers:
     return found
 
 
-def as_pip_would(plan: Sequence[PlannedDist], dirs: Sequence[Path], before: Markers) -> None:
-    """Remove the markers phase 2 wrote on dependencies; record direct origins."""
+def as_pip_would(
+    plan: Sequence[PlannedDist],
+    dirs: Sequence[Path],
+    before: Markers,
+    origins: Mapping[str, Mapping[str, object]],
+) -> None:
+    """Remove the markers phase 2 wrote on dependencies; record direct origins.
+
+    ``origins``: by planned URL, the record to write instead of the plan's own
+    (a wheel spip had built from a local sdist records that sdist).
+    """
     for dist in plan:
         for info in _dist_infos(dist, dirs):
             if not dist.requested:
                 _unmark(info, before)
             if dist.is_direct and dist.source in ("url", "file"):
-                _record_origin(info, dist)
+                origin = origins.get(dist.url)
+                _record_origin(
+                    info,
+                    dist.download_info.model_dump(mode="json", exclude_unset=True)
+                    if origin is None
+                    else origin,
+                )
 
 
 def _dist_infos(dist: PlannedDist, dirs: Sequence[Path]) -> list[Path]:
@@ -88,8 +103,7 @@ def _unmark(info: Path, before: Markers) -> None:
     _update_record(info, "REQUESTED", None)
 
 
-def _record_origin(info: Path, dist: PlannedDist) -> None:
-    origin = dist.download_info.model_dump(mode="json", exclude_unset=True)
+def _record_origin(info: Path, origin: Mapping[str, object]) -> None:
     data = json.dumps(origin, sort_keys=True).encode()  # as pip writes it
     _write_like(info / "direct_url.json", data, info / "RECORD")
     _update_record(info, "direct_url.json", data)

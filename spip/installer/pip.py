@@ -25,6 +25,7 @@ from spip.core.distfiles import parse_dist_filename
 from spip.core.logs import log
 from spip.installer.base import BuildDeps, HoldBack, Resolution
 from spip.installer.distinfo import as_pip_would, requested_markers
+from spip.installer.local_sdists import Built, build, local_sdists
 from spip.installer.pip_args import PipInstallArgs, index_urls, pinned_names, typed_names
 from spip.installer.pip_guard import BuildPins, Guard, Stopped, read_stop
 from spip.installer.pip_process import WarmPip, target_python
@@ -241,6 +242,7 @@ class PipInstaller:
         self._resolutions = 0
         self._last: PipResolution | None = None
         self._builds: tuple[BuildPins, ...] = ()  # what builds may fill their environment with
+        self._built: dict[str, Built] | None = None  # local sdists, built before phase 1
 
     @classmethod
     def start(cls, args: PipInstallArgs) -> PipInstaller:
@@ -291,6 +293,8 @@ class PipInstaller:
         (pip's version comes from the last report).
         """
         self._builds = tuple(self._pins(b) for b in builds)
+        if self._built is None:  # until the local sdists are built (or cannot be)
+            self._built = self._build_local_sdists()
         pip, self._next = self._next or WarmPip(self.python, capture=True), None
         if pip not in self._pips:
             self._pips.append(pip)
@@ -313,9 +317,9 @@ class PipInstaller:
             every,
             self._builds,
         )
-        self._last = PipResolution(
-            pip, args + self.args.requirements, report, guard, self._plan_build
-        )
+        built = {typed: str(b.wheel) for typed, b in (self._built or {}).items()}
+        requirements = [built.get(req, req) for req in self.args.requirements]
+        self._last = PipResolution(pip, args + requirements, report, guard, self._plan_build)
         return self._last
 
     def _pins(self, build: BuildDeps) -> BuildPins:
@@ -350,6 +354,28 @@ class PipInstaller:
         if status != 0 or not report.exists():
             return None, stderr
         return report.read_text(encoding="utf-8"), ""
+
+    def _build_local_sdists(self) -> dict[str, Built] | None:
+        """Build the local sdists typed (see :mod:`spip.installer.local_sdists`) with the
+        pip already started; phase 1 gets a new one, which imports itself meanwhile.
+        None while their build dependencies wait to be checked (phase 1 then stops at the
+        same build, and the next resolution has them)."""
+        sdists = local_sdists(self.args, Path.cwd())
+        if not sdists:
+            return {}
+        self._resolutions += 1
+        guard = Guard(
+            Path(self._tmp.name) / f"built-{self._resolutions}.stop",
+            all_sources=True,
+            builds=self._builds,
+        )
+        into = Path(self._tmp.name) / f"built-{self._resolutions}"
+        builder, self._next = self._next or WarmPip(self.python, capture=True), None
+        if builder not in self._pips:
+            self._pips.append(builder)
+        self._next = WarmPip(self.python, capture=True)
+        self._pips.append(self._next)
+        return build(builder, self.args, sdists, into, guard)
 
     def resolved(self, resolution: Resolution) -> None:
         for path in self.args.values("--report"):  # the user asked pip for its report too
@@ -412,7 +438,8 @@ class PipInstaller:
             pip.go([*args, *as_is], guard=guard.order())
             status = _unchecked_build(pip.wait()[0], guard)
         if status == 0:
-            as_pip_would(plan, self.install_dirs(), before)
+            origins = {b.wheel.as_uri(): b.origin for b in (self._built or {}).values()}
+            as_pip_would(plan, self.install_dirs(), before, origins)
         return status
 
     def _build_guard(self, run: str) -> Guard:

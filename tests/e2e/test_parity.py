@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Venv, activation, isolated_env
+from tests.conftest import Venv, isolated_env
 from tests.fakeindex import build_sdist, build_wheel, underscore_name
 
 
@@ -88,4 +88,35 @@ def test_a_direct_url_keeps_its_origin(run_spip, venv, pip_venv, fake_index, uni
     ours = run_spip("install", f"{name} @ {url}", env=env)
     assert ours.returncode == 0, ours.stderr
     pip_venv.pip("install", f"{name} @ {url}")
+    assert environment(venv) == environment(pip_venv)
+
+
+@pytest.fixture
+def local_sdist(unique_name, tmp_path, sdist_backend):
+    """A local sdist whose setup.py logs every run (its arguments, one line each)."""
+    name = unique_name("localsd")
+    log = tmp_path / "setup-py-runs"
+    module = underscore_name(name)
+    setup_py = (
+        "import pathlib, sys\n"
+        f"with open({str(log)!r}, 'a') as f:\n"
+        "    f.write(sys.argv[1] + '\\n')\n"
+        "from setuptools import setup\n"
+        f"setup(name={name!r}, version='1.0', py_modules=[{module!r}])\n"
+    )
+    files = {f"{module}.py": "X = 1\n"}
+    sdist = build_sdist(tmp_path / "dist", name, "1.0", setup_py=setup_py, files=files)
+    return name, sdist, log
+
+
+def test_a_local_sdist_is_built_once_and_keeps_its_origin(run_spip, venv, pip_venv, local_sdist):
+    name, sdist, log = local_sdist
+    ours = run_spip("install", str(sdist), env={**venv.env, "SPIP_IGNORE_WARNING": "1"})
+    assert ours.returncode == 0, ours.stderr
+    spip_runs = log.read_text().splitlines()
+    log.unlink()
+    pip_venv.pip("install", str(sdist))
+    pip_runs = log.read_text().splitlines()
+    assert spip_runs == pip_runs
+    assert spip_runs.count("bdist_wheel") == 1
     assert environment(venv) == environment(pip_venv)
