@@ -61,13 +61,13 @@ def chain(fake_index, unique_name):
 
 
 def test_only_what_was_asked_for_is_requested(run_spip, venv, pip_venv, chain, tmp_path):
-    top, mid, leaf = chain
+    top, _, leaf = chain
     reqs = tmp_path / "requirements.txt"
     reqs.write_text(f"{top}\n")
     both(run_spip, venv, pip_venv, "-r", str(reqs), leaf)
     ours, theirs = environment(venv), environment(pip_venv)
     assert ours == theirs
-    assert set(ours["requested"]) - {"pip", "setuptools"} == {top, leaf}
+    assert set(ours["requested"]) - {"pip", "setuptools"} == {top, leaf}  # not mid
 
 
 def test_a_local_wheel_keeps_its_origin(run_spip, venv, pip_venv, unique_name, tmp_path):
@@ -120,3 +120,4 @@ def test_a_local_sdist_is_built_once_and_keeps_its_origin(run_spip, venv, pip_ve
     assert spip_runs == pip_runs
     assert spip_runs.count("bdist_wheel") == 1
     assert environment(venv) == environment(pip_venv)
+    assert f"{name} @ {sdist.as_uri()}#sha256=" in "\n".join(environment(venv)["freeze"])
