@@ -13,6 +13,7 @@ import os
 import queue
 import re
 import subprocess
+import sys
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -28,7 +29,9 @@ from spip.installer.distinfo import as_pip_would, requested_markers
 from spip.installer.local_sdists import Built, build, local_sdists
 from spip.installer.pip_args import PipInstallArgs, index_urls, pinned_names, typed_names
 from spip.installer.pip_guard import BuildPins, Guard, Stopped, read_stop
+from spip.installer.pip_output import PipOutput, display_path
 from spip.installer.pip_process import WarmPip, target_python
+from spip.ui import output
 
 if TYPE_CHECKING:
     from spip.plan.report import PlannedDist
@@ -45,9 +48,15 @@ class PipResolution:
     """Phase 1 running in the background: pip resolves while spip gets ready."""
 
     def __init__(
-        self, pip: WarmPip, args: Sequence[str], report: Path, guard: Guard, plan_build: PlanBuild
+        self,
+        pip: WarmPip,
+        args: Sequence[str],
+        report: Path,
+        guard: Guard,
+        plan_build: PlanBuild,
+        shown: PipOutput,
     ) -> None:
-        self._pip, self._report, self._guard = pip, report, guard
+        self._pip, self._report, self._guard, self._shown = pip, report, guard, shown
         self.pip_version: str | None = None  # from the report, once there is one
         self._plan_build = plan_build
         pip.go(args, guard=guard.order())
@@ -69,7 +78,7 @@ class PipResolution:
         return Resolution(
             status,
             report,
-            stdout,
+            self._shown.unshown(stdout),
             stderr,
             missing=_requirements(_MISSING, stderr),
             conflicts=_requirements(_DEPENDS_ON, stdout + stderr),  # pip says why on stdout
@@ -230,15 +239,17 @@ class PipInstaller:
 
     name = "pip"
 
-    def __init__(self, args: PipInstallArgs, python: str, first: WarmPip | None = None) -> None:
+    def __init__(self, args: PipInstallArgs, python: str) -> None:
         self.args = args
         self.python = python
-        self._next = first  # a pip already importing itself, for the next resolution
-        self._pips: list[WarmPip] = [first] if first else []
+        self._tmp = tempfile.TemporaryDirectory(prefix="spip-plan-")
+        # pip's lines at a terminal as pip prints them; spip's own folders never
+        self._output = PipOutput([self._tmp.name], live=sys.stderr.isatty())
+        self._next: WarmPip | None = None  # a pip already importing itself, to resolve
+        self._pips: list[WarmPip] = []
         self._phase2: WarmPip | None = None
         self._dirs: subprocess.Popen[str] | None = None
         self._dir_list: list[Path] | None = None
-        self._tmp = tempfile.TemporaryDirectory(prefix="spip-plan-")
         self._resolutions = 0
         self._last: PipResolution | None = None
         self._builds: tuple[BuildPins, ...] = ()  # what builds may fill their environment with
@@ -247,8 +258,16 @@ class PipInstaller:
     @classmethod
     def start(cls, args: PipInstallArgs) -> PipInstaller:
         """A pip installer whose phase-1 pip starts importing itself now (~0.2 s)."""
-        python = target_python(args, os.environ)
-        return cls(args, python, WarmPip(python, capture=True))
+        installer = cls(args, target_python(args, os.environ))
+        installer._next = installer._resolver()
+        return installer
+
+    def _resolver(self) -> WarmPip:
+        """A pip for a planning run (its lines shown at a terminal), tracked for cancel()."""
+        echo = self._output.resolving if self._output.live else None
+        pip = WarmPip(self.python, capture=True, echo=echo)
+        self._pips.append(pip)
+        return pip
 
     @property
     def dry_run(self) -> bool:
@@ -295,9 +314,7 @@ class PipInstaller:
         self._builds = tuple(self._pins(b) for b in builds)
         if self._built is None:  # until the local sdists are built (or cannot be)
             self._built = self._build_local_sdists()
-        pip, self._next = self._next or WarmPip(self.python, capture=True), None
-        if pip not in self._pips:
-            self._pips.append(pip)
+        pip, self._next = self._next or self._resolver(), None
         self._resolutions += 1
         report = Path(self._tmp.name) / f"report-{self._resolutions}.json"
         args = ["install", "--dry-run", "--report", str(report), "--only-binary", ":all:"]
@@ -319,7 +336,9 @@ class PipInstaller:
         )
         built = {typed: str(b.wheel) for typed, b in (self._built or {}).items()}
         requirements = [built.get(req, req) for req in self.args.requirements]
-        self._last = PipResolution(pip, args + requirements, report, guard, self._plan_build)
+        self._last = PipResolution(
+            pip, args + requirements, report, guard, self._plan_build, self._output
+        )
         return self._last
 
     def _pins(self, build: BuildDeps) -> BuildPins:
@@ -370,22 +389,26 @@ class PipInstaller:
             builds=self._builds,
         )
         into = Path(self._tmp.name) / f"built-{self._resolutions}"
-        builder, self._next = self._next or WarmPip(self.python, capture=True), None
-        if builder not in self._pips:
-            self._pips.append(builder)
-        self._next = WarmPip(self.python, capture=True)
-        self._pips.append(self._next)
-        return build(builder, self.args, sdists, into, guard)
+        builder = self._next or self._resolver()
+        self._next = self._resolver()
+        built = build(builder, self.args, sdists, into, guard)
+        for typed, made in (built or {}).items():
+            self._output.local[made.wheel.name] = display_path(typed)
+        return built
 
     def resolved(self, resolution: Resolution) -> None:
         for path in self.args.values("--report"):  # the user asked pip for its report too
             Path(path).write_text(resolution.report or "", encoding="utf-8")
+        if self.dry_run:  # pip's own last word in a dry run
+            for line in resolution.stdout.splitlines():
+                if line.startswith("Would install "):
+                    output.relay(line)
 
     def prepare_install(self) -> None:
         """Phase 2's pip starts importing itself, and the install-dirs probe runs."""
         if self.dry_run:
             return
-        self._phase2 = WarmPip(self.python)
+        self._phase2 = WarmPip(self.python, echo=self._output.installing)
         self._pips.append(self._phase2)
         command = install_dirs_command(self.python, self.args)
         self._dirs = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
@@ -424,6 +447,10 @@ class PipInstaller:
             else:
                 as_is.extend(_as_is(dist, folder))
         assert self._phase2 is not None, "prepare_install() first"
+        self._output.folders.append(str(folder))
+        for dist in plan:
+            if dist.source == "file" and dist.local_path and dist.url not in self._built_urls():
+                self._output.local[dist.filename] = display_path(dist.local_path)
         before = requested_markers(self.install_dirs())
         status = 0
         if hashed:
@@ -438,8 +465,7 @@ class PipInstaller:
             pip.go([*args, *as_is], guard=guard.order())
             status = _unchecked_build(pip.wait()[0], guard)
         if status == 0:
-            origins = {b.wheel.as_uri(): b.origin for b in (self._built or {}).values()}
-            as_pip_would(plan, self.install_dirs(), before, origins)
+            as_pip_would(plan, self.install_dirs(), before, self._built_urls())
         return status
 
     def _build_guard(self, run: str) -> Guard:
@@ -448,6 +474,10 @@ class PipInstaller:
         return Guard(
             Path(self._tmp.name) / f"phase2-{run}.stop", all_sources=True, builds=self._builds
         )
+
+    def _built_urls(self) -> dict[str, dict[str, object]]:
+        """The wheels built from local sdists, by URL: the sdist's origin record."""
+        return {b.wheel.as_uri(): b.origin for b in (self._built or {}).values()}
 
     def _install_hashed(self, requirements: list[str], folder: Path, needs_index: bool) -> int:
         assert self._phase2 is not None

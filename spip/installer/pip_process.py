@@ -14,7 +14,7 @@ import queue
 import subprocess
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -130,21 +130,31 @@ class WarmPip:
     ``capture`` collects pip's stdout and stderr (phase 1), and streams its
     stdout lines to :attr:`lines` as pip prints them (``None`` at the end), so
     spip can start work on what pip reports while it still resolves;
-    otherwise pip writes to spip's own stdout and stderr (phase 2).
+    otherwise pip writes to spip's own stdout and stderr (phase 2). ``echo``
+    gets each line pip prints on stdout, as it prints it (uncaptured, stdout
+    then goes only through ``echo``; stderr stays spip's).
     """
 
-    def __init__(self, python: str, *, capture: bool = False) -> None:
+    def __init__(
+        self,
+        python: str,
+        *,
+        capture: bool = False,
+        echo: Callable[[str], None] | None = None,
+    ) -> None:
         self.python = python
         self._capture = capture
+        self._echo = echo
         self._orders: IO[str] | None
         pipe = subprocess.PIPE if capture else None
+        out = subprocess.PIPE if capture or echo else None
         # Phase 1 never asks anything; phase 2's pip may ask the user.
         self._stdin = subprocess.DEVNULL if capture else None
         if sys.platform == "win32":
             self._proc = subprocess.Popen(
                 [python, "-c", _WARM_PIP],
                 stdin=subprocess.PIPE,
-                stdout=pipe,
+                stdout=out,
                 stderr=pipe,
                 text=True,
             )
@@ -155,7 +165,7 @@ class WarmPip:
                 [python, "-c", _WARM_PIP, str(read)],
                 pass_fds=(read,),
                 stdin=self._stdin,
-                stdout=pipe,
+                stdout=out,
                 stderr=pipe,
                 text=True,
             )
@@ -166,10 +176,10 @@ class WarmPip:
         self.lines: queue.SimpleQueue[str | None] = queue.SimpleQueue()
         self._output: tuple[list[str], list[str]] = ([], [])
         self._readers = [
-            threading.Thread(target=_drain, args=(stream, into, lines), daemon=True)
-            for stream, into, lines in (
-                (self._proc.stdout, self._output[0], self.lines),
-                (self._proc.stderr, self._output[1], None),
+            threading.Thread(target=_drain, args=(stream, into, lines, echoes), daemon=True)
+            for stream, into, lines, echoes in (
+                (self._proc.stdout, self._output[0], self.lines, echo),
+                (self._proc.stderr, self._output[1], None, None),
             )
             if stream is not None
         ]
@@ -212,9 +222,13 @@ class WarmPip:
             pip_command(self.python, *args),
             env={**os.environ, **env},
             stdin=self._stdin,
-            capture_output=self._capture,
+            stdout=subprocess.PIPE if self._capture or self._echo else None,
+            stderr=subprocess.PIPE if self._capture else None,
             text=True,
         )
+        if self._echo is not None:
+            for line in (cold.stdout or "").splitlines(keepends=True):
+                self._echo(line)
         return cold.returncode, cold.stdout or "", cold.stderr or ""
 
     def cancel(self) -> None:
@@ -228,10 +242,17 @@ class WarmPip:
         self._proc.wait()
 
 
-def _drain(stream: IO[str], into: list[str], lines: queue.SimpleQueue[str | None] | None) -> None:
+def _drain(
+    stream: IO[str],
+    into: list[str],
+    lines: queue.SimpleQueue[str | None] | None,
+    echo: Callable[[str], None] | None,
+) -> None:
     for line in stream:
         into.append(line)
         if lines is not None:
             lines.put(line)
+        if echo is not None:
+            echo(line)
     if lines is not None:
         lines.put(None)

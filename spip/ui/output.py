@@ -28,6 +28,13 @@ def say(message: str, *, fg: str | None = None, bold: bool = False) -> None:
     click.echo(text, err=True)
 
 
+def relay(line: str, *, err: bool = False) -> None:
+    """One line of the installer's own output, passed on as it prints it (neutralised)."""
+    stream = sys.stderr if err else sys.stdout
+    stream.write(neutralise(line.rstrip("\r\n"), None) + "\n")
+    stream.flush()
+
+
 def show_findings(findings: Sequence[Finding], versions: dict[str, str | None]) -> None:
     """Per package, each finding in one or two lines; metadata text neutralised."""
     if not findings:

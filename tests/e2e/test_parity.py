@@ -8,11 +8,13 @@ spip into another, and compares what a user (or a tool reading the environment) 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import Venv, isolated_env
+from tests.e2e.test_install import _run_in_terminal
 from tests.fakeindex import build_sdist, build_wheel, underscore_name
 
 
@@ -121,3 +123,54 @@ def test_a_local_sdist_is_built_once_and_keeps_its_origin(run_spip, venv, pip_ve
     assert spip_runs.count("bdist_wheel") == 1
     assert environment(venv) == environment(pip_venv)
     assert f"{name} @ {sdist.as_uri()}#sha256=" in "\n".join(environment(venv)["freeze"])
+
+
+def lines_of(text: str) -> list[str]:
+    """Output lines, with the install order (pip's own, not part of parity) sorted away."""
+    out = []
+    for line in text.splitlines():
+        head, sep, names = line.partition("Installing collected packages: ")
+        out.append(head + sep + ", ".join(sorted(names.split(", "))) if sep else line)
+    return out
+
+
+def test_dry_run_prints_pips_would_install_line(run_spip, venv, pip_venv, chain):
+    top = chain[0]
+    ours, theirs = both(run_spip, venv, pip_venv, "--dry-run", top)
+    would = [line for line in theirs.stdout.splitlines() if line.startswith("Would install ")]
+    assert len(would) == 1
+    assert [line for line in ours.stdout.splitlines() if line.startswith("Would")] == would
+    assert environment(venv) == environment(pip_venv)  # nothing installed on either side
+
+
+def test_install_lines_are_pips_without_spips_folders(
+    run_spip, venv, pip_venv, chain, unique_name, tmp_path
+):
+    name = unique_name("shownwhl")
+    wheel = build_wheel(tmp_path / "dist", name, "1.0")
+    ours, theirs = both(run_spip, venv, pip_venv, chain[0], str(wheel), cwd=tmp_path)
+    assert "spip-" not in ours.stdout + ours.stderr, ours.stdout + ours.stderr
+    assert "Processing ./dist/" in theirs.stdout
+    assert set(lines_of(ours.stdout)) <= set(lines_of(theirs.stdout))
+    wanted = ("Processing ", "Installing collected packages", "Successfully installed")
+    assert [line for line in lines_of(ours.stdout) if line.startswith(wanted)] == [
+        line for line in lines_of(theirs.stdout) if line.startswith(wanted)
+    ]
+
+
+def test_a_terminal_sees_what_pip_shows_while_it_resolves(venv, spip_env, chain, tmp_path):
+    top, mid, leaf = chain
+    cmd = [sys.executable, "-m", "spip", "install", top]
+    code, screen = _run_in_terminal(cmd, spip_env, tmp_path, answer="")
+    assert code == 0, screen
+    lines = screen.replace("\r\n", "\n").splitlines()
+    assert f"Collecting {top}" in lines
+    assert any(line.startswith(f"Collecting {leaf} (from {mid}") for line in lines)
+    assert "spip-" not in screen and "Would install" not in screen
+    assert sum(line.startswith("Successfully installed ") for line in lines) == 1
+
+
+def test_without_a_terminal_phase_ones_lines_are_not_shown(run_spip, venv, chain):
+    result = run_spip("install", chain[0])
+    assert result.returncode == 0, result.stderr
+    assert "Collecting" not in result.stdout + result.stderr
