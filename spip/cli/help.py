@@ -1,4 +1,5 @@
-"""The text ``spip install --help`` adds to pip's: spip's options, the gate, exit statuses."""
+"""The text spip adds to pip's help: ``spip --help`` gets spip's commands, and both it and
+``spip install --help`` spip's options, the gate and the exit statuses."""
 
 from __future__ import annotations
 
@@ -25,3 +26,20 @@ Exit status: pip's own when pip fails; {EXIT_REFUSED} when the gate stopped the 
 spip could not go on safely; {EXIT_QUARANTINED} when a startup file the install dropped was \
 quarantined.
 """
+
+
+def spip_commands_help() -> str:
+    return """
+spip commands (every other command is plain pip):
+  install                     pip's install, with every planned distribution checked
+                              before anything lands; see spip install --help.
+  audit                       Check a requirements file, pylock.toml, pyproject.toml
+                              or this environment without installing (--help).
+  uv pip install|sync, uvx, uv tool install
+                              uv's, checked the same way (other uv commands: plain uv).
+  pipx install|inject|upgrade|reinstall|run
+                              pipx's, checked the same way.
+  shims DIR                   pip, pip3, uv, uvx and pipx shims that run through spip.
+  quarantine list|restore     The startup files an install dropped that spip moved
+                              aside, and the command that puts one back.
+""" + spip_options_help()

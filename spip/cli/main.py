@@ -16,7 +16,7 @@ import click
 
 from spip import __version__
 from spip.cli.guard import fail, run_guarded
-from spip.cli.help import spip_options_help
+from spip.cli.help import spip_commands_help, spip_options_help
 from spip.installer.pip_args import GENERAL_VALUE_OPTIONS
 
 
@@ -122,6 +122,12 @@ def main(argv: list[str] | None = None) -> None:
             quarantine.main(args=argv[index + 1 :], prog_name="spip quarantine")
         elif command is None and ("--version" in argv or "-V" in argv):
             sys.exit(_version(argv))
+        elif (command is None and ("--help" in argv or "-h" in argv)) or argv == ["help"]:
+            from spip.installer.pip_process import passthrough, target_python
+
+            status = passthrough(target_python(None, os.environ), argv)
+            click.echo(spip_commands_help())
+            sys.exit(status)
         else:
             from spip.installer.pip_process import passthrough, target_python
 

@@ -174,3 +174,17 @@ def test_without_a_terminal_phase_ones_lines_are_not_shown(run_spip, venv, chain
     result = run_spip("install", chain[0])
     assert result.returncode == 0, result.stderr
     assert "Collecting" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("args", [["--help"], ["-h"], ["help"]])
+def test_help_is_pips_with_spips_commands_and_options(run_spip, run_pip, args):
+    ours, theirs = run_spip(*args), run_pip(*args)
+    assert ours.returncode == theirs.returncode == 0
+    assert ours.stdout.startswith(theirs.stdout)
+    added = ours.stdout[len(theirs.stdout) :]
+    assert (
+        "quarantine" in added
+        and "audit" in added
+        and "--sensitivity" in added
+        and "--findings-json" in added
+    )
