@@ -19,7 +19,11 @@ def pass_gate(state: InstallState, findings: Sequence[Finding]) -> gate.Verdict:
     """Show the findings not passed before, and let the gate decide on them."""
     new = [f for f in findings if not state.passed_before(f)]
     state.findings.extend(new)
-    output.show_findings(new, {d.name: d.version for d in state.plan})
+
+    def accepted(finding: Finding) -> bool:
+        return state.config.allows(finding.package, finding.check)
+
+    output.show_findings(new, {d.name: d.version for d in state.plan}, accepted)
     ask = (lambda _: output.confirm("spip: install anyway?")) if state.interactive else None
     verdict = gate.decide(new, state.config, ask)
     if verdict.proceed:

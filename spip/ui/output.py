@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import click
@@ -35,8 +35,16 @@ def relay(line: str, *, err: bool = False) -> None:
     stream.flush()
 
 
-def show_findings(findings: Sequence[Finding], versions: dict[str, str | None]) -> None:
-    """Per package, each finding in one or two lines; metadata text neutralised."""
+def show_findings(
+    findings: Sequence[Finding],
+    versions: dict[str, str | None],
+    accepted: Callable[[Finding], bool] = lambda _: False,
+) -> None:
+    """Per package, each finding in one or two lines; metadata text neutralised.
+
+    A finding the user ``accepted`` (their ``allow`` setting) is one line, said
+    to be accepted, with no severity: it is no warning any more.
+    """
     if not findings:
         return
     count = f"{len(findings)} finding{'s' if len(findings) != 1 else ''}"
@@ -47,7 +55,10 @@ def show_findings(findings: Sequence[Finding], versions: dict[str, str | None]) 
     for package, found in by_package.items():
         version = versions.get(package) or found[0].version
         say(f"  {neutralise(package, 80)} {neutralise(version or '', 40)}".rstrip())
-        for f in sorted(found, key=lambda f: -f.severity):
+        for f in sorted(found, key=lambda f: (accepted(f), -f.severity)):
+            if accepted(f):
+                click.echo(f"    accepted {f.check} (your allow setting)", err=True)
+                continue
             label = (
                 click.style(f"{f.severity.name:<6}", fg=_COLOURS[f.severity], bold=True)
                 if _colour()

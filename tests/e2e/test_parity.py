@@ -188,3 +188,17 @@ def test_help_is_pips_with_spips_commands_and_options(run_spip, run_pip, args):
         and "--sensitivity" in added
         and "--findings-json" in added
     )
+
+
+def test_an_allowed_finding_is_said_accepted_not_warned(
+    run_spip, venv, spip_env, fake_index, unique_name, tmp_path
+):
+    dep, top = unique_name("allowdep"), unique_name("allowtop")
+    wheel = build_wheel(tmp_path / "elsewhere", dep, "1.0")
+    fake_index.add(wheel)
+    fake_index.publish(top, "1.0", requires=[f"{dep} @ {fake_index.url}/files/{wheel.name}"])
+    result = run_spip("install", top, env={**spip_env, "SPIP_ALLOW": f"{dep}:direct-url"})
+    assert result.returncode == 0, result.stderr
+    said = [line.strip() for line in result.stderr.splitlines()]
+    assert said.count("accepted direct-url (your allow setting)") == 1, result.stderr
+    assert "MEDIUM" not in result.stderr
