@@ -20,7 +20,7 @@ from spip.core.distfiles import SDIST_SUFFIXES, parse_dist_filename
 from spip.core.hashing import sha256_file
 from spip.installer.pip_args import GENERAL_VALUE_OPTIONS, INDEX_OPTIONS, PipInstallArgs
 from spip.installer.pip_guard import Guard, read_stop
-from spip.installer.pip_process import WarmPip
+from spip.installer.pip_process import PipRun
 
 # The options of ``pip install`` that shape a build, and pip's general options
 # (``pip wheel`` takes all of them; it refuses the install-only ones).
@@ -69,7 +69,7 @@ def local_sdists(args: PipInstallArgs, cwd: Path) -> list[str]:
 
 
 def build(
-    pip: WarmPip, args: PipInstallArgs, sdists: Sequence[str], into: Path, guard: Guard
+    pip: PipRun, args: PipInstallArgs, sdists: Sequence[str], into: Path, guard: Guard
 ) -> dict[str, Built] | None:
     """Build ``sdists`` into wheels in ``into`` (one pip run, under ``guard``: its build
     environment gets checked files or nothing); by requirement as typed.

@@ -30,7 +30,13 @@ from spip.installer.local_sdists import Built, build, local_sdists
 from spip.installer.pip_args import PipInstallArgs, index_urls, pinned_names, typed_names
 from spip.installer.pip_guard import BuildPins, Guard, Stopped, read_stop
 from spip.installer.pip_output import PipOutput, display_path
-from spip.installer.pip_process import WarmPip, target_python
+from spip.installer.pip_process import (
+    PipRun,
+    PipServer,
+    can_fork,
+    pip_runner,
+    target_python,
+)
 from spip.ui import output
 
 if TYPE_CHECKING:
@@ -49,7 +55,7 @@ class PipResolution:
 
     def __init__(
         self,
-        pip: WarmPip,
+        pip: PipRun,
         args: Sequence[str],
         report: Path,
         guard: Guard,
@@ -245,9 +251,12 @@ class PipInstaller:
         self._tmp = tempfile.TemporaryDirectory(prefix="spip-plan-")
         # pip's lines at a terminal as pip prints them; spip's own folders never
         self._output = PipOutput([self._tmp.name], live=sys.stderr.isatty())
-        self._next: WarmPip | None = None  # a pip already importing itself, to resolve
-        self._pips: list[WarmPip] = []
-        self._phase2: WarmPip | None = None
+        # pip, imported once, forks every run where the platform can (else each run
+        # is a pip of its own, started early so that its import overlaps spip's work)
+        self._server = PipServer(python) if can_fork() else None
+        self._next: PipRun | None = None  # a pip already importing itself, to resolve
+        self._pips: list[PipRun] = []
+        self._phase2: PipRun | None = None
         self._dirs: subprocess.Popen[str] | None = None
         self._dir_list: list[Path] | None = None
         self._resolutions = 0
@@ -262,10 +271,10 @@ class PipInstaller:
         installer._next = installer._resolver()
         return installer
 
-    def _resolver(self) -> WarmPip:
+    def _resolver(self) -> PipRun:
         """A pip for a planning run (its lines shown at a terminal), tracked for cancel()."""
         echo = self._output.resolving if self._output.live else None
-        pip = WarmPip(self.python, capture=True, echo=echo)
+        pip = pip_runner(self.python, self._server, capture=True, echo=echo)
         self._pips.append(pip)
         return pip
 
@@ -366,7 +375,7 @@ class PipInstaller:
         report = Path(self._tmp.name) / f"build-{self._resolutions}.json"
         args = ["install", "--dry-run", "--ignore-installed", "--only-binary", ":all:"]
         args += ["--report", str(report), *self.args.phase2_options(keep_index=True)]
-        pip = WarmPip(self.python, capture=True)
+        pip = pip_runner(self.python, self._server, capture=True)
         self._pips.append(pip)
         pip.go([*args, "--", *requires], guard=Guard(report.with_suffix(".stop")).order())
         status, _, stderr = pip.wait()
@@ -405,10 +414,11 @@ class PipInstaller:
                     output.relay(line)
 
     def prepare_install(self) -> None:
-        """Phase 2's pip starts importing itself, and the install-dirs probe runs."""
+        """Phase 2's pip gets ready (a warm pip of its own starts importing itself, unless
+        runs are forked), and the install-dirs probe runs."""
         if self.dry_run:
             return
-        self._phase2 = WarmPip(self.python, echo=self._output.installing)
+        self._phase2 = pip_runner(self.python, self._server, echo=self._output.installing)
         self._pips.append(self._phase2)
         command = install_dirs_command(self.python, self.args)
         self._dirs = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
@@ -459,7 +469,7 @@ class PipInstaller:
             self._phase2.cancel()
         if status == 0 and as_is:
             args = ["install", "--no-deps", *self.args.phase2_options(keep_index=True)]
-            pip = WarmPip(self.python)
+            pip = pip_runner(self.python, self._server)
             self._pips.append(pip)
             guard = self._build_guard("as-is")
             pip.go([*args, *as_is], guard=guard.order())
@@ -496,6 +506,8 @@ class PipInstaller:
     def cancel(self) -> None:
         for pip in self._pips:
             pip.cancel()
+        if self._server is not None:
+            self._server.cancel()
         if self._dirs is not None and self._dirs.poll() is None:
             self._dirs.kill()
         self._tmp.cleanup()

@@ -11,6 +11,8 @@ import contextlib
 import json
 import os
 import queue
+import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -213,23 +215,9 @@ class WarmPip:
             reader.join()
         if status != _COLD:
             return status, "".join(self._output[0]), "".join(self._output[1])
-        args, env = self._order
-        if self._guard is not None:  # plain pip cannot be guarded: do not run it (fail closed)
-            record = {"kind": "unguarded", "name": "", "url": "pip's internals cannot be loaded"}
-            Path(str(self._guard["file"])).write_text(json.dumps(record), encoding="utf-8")
-            return 1, "", ""
-        cold = subprocess.run(
-            pip_command(self.python, *args),
-            env={**os.environ, **env},
-            stdin=self._stdin,
-            stdout=subprocess.PIPE if self._capture or self._echo else None,
-            stderr=subprocess.PIPE if self._capture else None,
-            text=True,
+        return _cold(
+            self.python, *self._order, capture=self._capture, echo=self._echo, guard=self._guard
         )
-        if self._echo is not None:
-            for line in (cold.stdout or "").splitlines(keepends=True):
-                self._echo(line)
-        return cold.returncode, cold.stdout or "", cold.stderr or ""
 
     def cancel(self) -> None:
         """Stop this pip unless it already finished (an unused one has done nothing yet)."""
@@ -240,6 +228,34 @@ class WarmPip:
         if self._proc.poll() is None:
             self._proc.kill()
         self._proc.wait()
+
+
+def _cold(
+    python: str,
+    args: Sequence[str],
+    env: Mapping[str, str],
+    *,
+    capture: bool,
+    echo: Callable[[str], None] | None,
+    guard: Mapping[str, object] | None,
+) -> tuple[int, str, str]:
+    """A run the plain way, ``python -m pip`` (a pip that could not start warm)."""
+    if guard is not None:  # plain pip cannot be guarded: do not run it (fail closed)
+        record = {"kind": "unguarded", "name": "", "url": "pip's internals cannot be loaded"}
+        Path(str(guard["file"])).write_text(json.dumps(record), encoding="utf-8")
+        return 1, "", ""
+    cold = subprocess.run(
+        pip_command(python, *args),
+        env={**os.environ, **env},
+        stdin=subprocess.DEVNULL if capture else None,  # phase 1 never asks anything
+        stdout=subprocess.PIPE if capture or echo else None,
+        stderr=subprocess.PIPE if capture else None,
+        text=True,
+    )
+    if echo is not None:
+        for line in (cold.stdout or "").splitlines(keepends=True):
+            echo(line)
+    return cold.returncode, cold.stdout or "", cold.stderr or ""
 
 
 def _drain(
@@ -256,3 +272,247 @@ def _drain(
             echo(line)
     if lines is not None:
         lines.put(None)
+
+
+# Where the platform can fork (Linux and the BSDs; not Windows, and not macOS, whose
+# system frameworks do not survive a fork without exec), pip is imported once per
+# install instead of once per run: a pip server imports it as the warm pip does and
+# then forks a pip for each order, on the stdin, stdout and stderr that come with
+# the order (passed over a Unix socket). Phase 2 then costs only its own work.
+# A server that cannot start this way exits with _COLD and each run goes the plain
+# way. The server itself ignores Ctrl-C (the pip it runs gets it, as at a terminal).
+_SERVER = f"""
+import json, logging, os, signal, socket, sys
+{GUARD_SCRIPT}
+if sys.path and sys.path[0] in ("", os.getcwd()):
+    del sys.path[0]
+try:
+    from pip._internal.cli.main import main
+    import pip._internal.commands.install
+    socket.recv_fds, os.waitstatus_to_exitcode  # Python 3.9+
+except Exception:
+    sys.exit({_COLD})
+for module in {_MORE_MODULES!r}:
+    try:
+        __import__(module)
+    except Exception:
+        pass
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+orders = socket.socket(fileno=int(sys.argv[1]))
+while True:
+    try:
+        order, fds, _, _ = socket.recv_fds(orders, 1 << 20, 3)
+    except OSError:
+        break
+    if not order:
+        break
+    order = json.loads(order)
+    pid = os.fork()
+    if pid == 0:
+        orders.close()
+        for target, fd in enumerate(fds):
+            os.dup2(fd, target)
+            os.close(fd)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        os.environ.update(order["env"])
+        if order.get("guard"):
+            _spip_guard(order["guard"])
+        sys.stdout.reconfigure(line_buffering=True)
+        status = main(order["args"])
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status if isinstance(status, int) else 1)
+    for fd in fds:
+        os.close(fd)
+    orders.send(json.dumps({{"run": order["run"], "pid": pid}}).encode())
+    code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    orders.send(json.dumps({{"run": order["run"], "status": code}}).encode())
+"""
+
+
+def pip_runner(
+    python: str,
+    server: PipServer | None,
+    *,
+    capture: bool = False,
+    echo: Callable[[str], None] | None = None,
+) -> PipRun:
+    """A run forked from ``server`` when there is one, else a warm pip of its own."""
+    if server is not None:
+        return ForkedPip(server, capture=capture, echo=echo)
+    return WarmPip(python, capture=capture, echo=echo)
+
+
+def can_fork() -> bool:
+    """Whether runs can be forked from one pip server here (see :class:`PipServer`)."""
+    return (
+        hasattr(os, "fork")
+        and hasattr(socket, "send_fds")
+        and not sys.platform.startswith(("darwin", "win32"))
+    )
+
+
+class PipServer:
+    """One pip, imported once, that forks a pip for each run (:class:`ForkedPip`).
+
+    Runs go one after the other, as an install's do; ``wait`` and ``cancel`` may
+    come from different threads.
+    """
+
+    def __init__(self, python: str) -> None:
+        self.python = python
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self._proc = subprocess.Popen(
+            [python, "-c", _SERVER, str(theirs.fileno())],
+            pass_fds=(theirs.fileno(),),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+        )
+        theirs.close()
+        self._sock = ours
+        self._lock = threading.Lock()
+        self._runs = 0
+        self._pids: dict[int, int] = {}
+        self._statuses: dict[int, int] = {}
+
+    def send(
+        self,
+        args: Sequence[str],
+        env: Mapping[str, str],
+        guard: Mapping[str, object] | None,
+        fds: Sequence[int],
+    ) -> int:
+        """Order a run on ``fds`` (stdin, stdout, stderr), under ``guard`` if given; its
+        number, or -1 if the server is gone (it could not import pip: the plain way)."""
+        self._runs += 1
+        order = {"run": self._runs, "args": list(args), "env": dict(env), "guard": guard}
+        try:
+            socket.send_fds(self._sock, [json.dumps(order).encode()], list(fds))
+        except OSError:
+            return -1
+        return self._runs
+
+    def wait(self, run: int) -> int | None:
+        """The run's exit status; None when the server ended without running it."""
+        with self._lock:
+            while run not in self._statuses:
+                # A datagram socket tells nothing when its peer dies: look at the server.
+                gone = self._proc.poll() is not None
+                if not self._receive(timeout=0 if gone else 0.2) and gone:
+                    return None
+            return self._statuses[run]
+
+    def _receive(self, *, timeout: float) -> bool:
+        """Read one reply of the server, waiting up to ``timeout``; False if none came."""
+        try:
+            self._sock.settimeout(timeout)
+            reply = self._sock.recv(4096)
+        except OSError:  # the timeout, or a closed socket
+            return False
+        message = json.loads(reply)
+        if "pid" in message:
+            self._pids[message["run"]] = message["pid"]
+        else:
+            self._statuses[message["run"]] = message["status"]
+        return True
+
+    @property
+    def cold(self) -> bool:
+        return self._proc.poll() == _COLD
+
+    def cancel(self, run: int | None = None) -> None:
+        """Stop one run (or, with None, the server and every run still going); once is enough."""
+        if self._sock.fileno() == -1:
+            return
+        if run is None:
+            if self._proc.poll() is None:
+                self._proc.kill()
+            self._proc.wait()
+        while self._receive(timeout=0):  # pids the server had sent before it stopped
+            pass
+        for number, pid in self._pids.items():
+            if (run is None or number == run) and number not in self._statuses:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+        if run is None:
+            self._sock.close()
+
+
+_Stream = tuple[
+    int, list[str], "queue.SimpleQueue[str | None] | None", "Callable[[str], None] | None"
+]
+
+
+class ForkedPip:
+    """One pip run forked from a :class:`PipServer`; the same interface as :class:`WarmPip`."""
+
+    def __init__(
+        self,
+        server: PipServer,
+        *,
+        capture: bool = False,
+        echo: Callable[[str], None] | None = None,
+    ) -> None:
+        self.python = server.python
+        self._server, self._capture, self._echo = server, capture, echo
+        self._run = 0
+        self._order: tuple[list[str], dict[str, str]] | None = None
+        self._guard: dict[str, object] | None = None
+        self.lines: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self._output: tuple[list[str], list[str]] = ([], [])
+        self._readers: list[threading.Thread] = []
+
+    def go(
+        self,
+        args: Sequence[str],
+        env: Mapping[str, str] | None = None,
+        guard: Mapping[str, object] | None = None,
+    ) -> None:
+        """Run pip with ``args`` (and ``env``), under ``guard`` if given."""
+        assert self._order is None, "go() once"
+        self._order = (list(args), dict(env or {}))
+        self._guard = dict(guard) if guard is not None else None
+        fds, theirs = [0, 1, 2], []
+        if self._capture:
+            fds[0] = os.open(os.devnull, os.O_RDONLY)  # phase 1 never asks anything
+            theirs.append(fds[0])
+        # (fd in the run, where its lines go, the lines queue, the echo) per pipe
+        streams: list[_Stream] = []
+        if self._capture or self._echo:
+            streams.append((1, self._output[0], self.lines, self._echo))
+        if self._capture:
+            streams.append((2, self._output[1], None, None))
+        for target, into, lines, echo in streams:
+            read, write = os.pipe()
+            fds[target] = write
+            theirs.append(write)
+            stream = os.fdopen(read, encoding="utf-8", errors="replace")
+            self._readers.append(
+                threading.Thread(target=_drain, args=(stream, into, lines, echo), daemon=True)
+            )
+        self._run = self._server.send(*self._order, self._guard, fds)
+        for fd in theirs:  # the server has its own copies now
+            os.close(fd)
+        for reader in self._readers:
+            reader.start()
+
+    def wait(self) -> tuple[int, str, str]:
+        """pip's exit status and (when captured) output."""
+        assert self._order is not None, "go() first"
+        status = self._server.wait(self._run) if self._run > 0 else None
+        for reader in self._readers:
+            reader.join()
+        if status is not None:
+            return status, "".join(self._output[0]), "".join(self._output[1])
+        return _cold(
+            self.python, *self._order, capture=self._capture, echo=self._echo, guard=self._guard
+        )
+
+    def cancel(self) -> None:
+        """Stop this run unless it finished (one that never started has done nothing)."""
+        if self._run > 0:
+            self._server.cancel(self._run)
+
+
+PipRun = WarmPip | ForkedPip

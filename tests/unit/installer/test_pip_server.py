@@ -1,0 +1,109 @@
+"""The pip server: pip imported once, a pip forked for each run."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from spip.installer.pip_process import ForkedPip, PipServer, can_fork
+
+pytestmark = pytest.mark.skipif(not can_fork(), reason="runs are not forked on this platform")
+
+
+def fake_pip(root: Path, main: str) -> dict[str, str]:
+    """A ``pip`` package whose ``main`` is ``main``; importing it appends to root/imports."""
+    internal = root / "pip" / "_internal"
+    (internal / "cli").mkdir(parents=True)
+    (internal / "commands").mkdir()
+    for package in (root / "pip", internal, internal / "cli", internal / "commands"):
+        (package / "__init__.py").write_text("")
+    (internal / "commands" / "install.py").write_text("")
+    (internal / "cli" / "main.py").write_text(
+        f"import os, sys\nopen({str(root / 'imports')!r}, 'a').write('x')\n{main}"
+    )
+    return {"PYTHONPATH": f"{root}{os.pathsep}{Path.cwd()}"}
+
+
+def test_every_run_is_forked_from_one_import(tmp_path, monkeypatch):
+    env = fake_pip(
+        tmp_path,
+        "def main(args):\n"
+        "    print(args, os.environ.get('ORDER'), os.getppid())\n"
+        "    print('to stderr', file=sys.stderr)\n"
+        "    return len(args)\n",
+    )
+    monkeypatch.setenv("PYTHONPATH", env["PYTHONPATH"])
+    server = PipServer(sys.executable)
+    runs = []
+    for args in (["install", "a"], ["install", "b", "c"]):
+        pip = ForkedPip(server, capture=True)
+        pip.go(args, {"ORDER": args[-1]})
+        runs.append(pip.wait())
+    server_pid = server._proc.pid
+    server.cancel()
+    assert runs == [
+        (2, f"['install', 'a'] a {server_pid}\n", "to stderr\n"),
+        (3, f"['install', 'b', 'c'] c {server_pid}\n", "to stderr\n"),
+    ]
+    assert (tmp_path / "imports").read_text() == "x"  # imported once, for both runs
+
+
+def test_a_server_that_cannot_import_pip_runs_plain_pip(tmp_path, monkeypatch):
+    fake = tmp_path / "pip"  # a "pip" whose internals cannot be imported
+    fake.mkdir()
+    (fake / "__init__.py").write_text("")
+    (fake / "__main__.py").write_text("import sys; print('cold', sys.argv[1:])")
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    server = PipServer(sys.executable)
+    pip = ForkedPip(server, capture=True)
+    pip.go(["install", "x"])
+    assert pip.wait() == (0, "cold ['install', 'x']\n", "")
+    server.cancel()
+
+
+def test_a_forked_install_keeps_the_users_stdin_and_can_be_echoed(tmp_path):
+    env = fake_pip(tmp_path, "def main(args):\n    print(args, sys.stdin.read())\n    return 0\n")
+    script = (
+        "import sys\nfrom spip.installer.pip_process import ForkedPip, PipServer\n"
+        "server = PipServer(sys.executable)\n"
+        "pip = ForkedPip(server, echo=lambda line: print('echo:', line, end=''))\n"
+        "pip.go(['install'])\nstatus = pip.wait()[0]\nserver.cancel()\nsys.exit(status)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        input="answer",
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "echo: ['install'] answer\n"
+
+
+def test_cancel_stops_a_run_under_way(tmp_path, monkeypatch):
+    env = fake_pip(tmp_path, "def main(args):\n    import time\n    time.sleep(60)\n    return 0\n")
+    monkeypatch.setenv("PYTHONPATH", env["PYTHONPATH"])
+    server = PipServer(sys.executable)
+    pip = ForkedPip(server, capture=True)
+    pip.go(["install"])
+    while not server._pids:
+        server._receive(timeout=0.2)
+    (pid,) = server._pids.values()
+    server.cancel()
+    with pytest.raises(ProcessLookupError):
+        for _ in range(100):
+            os.kill(pid, 0)  # gone, once its parent (the server) has reaped it or died
+            time.sleep(0.05)
+
+
+def test_cancel_twice_is_harmless():
+    server = PipServer(sys.executable)
+    server.cancel()
+    server.cancel()
+    assert server._proc.returncode is not None
