@@ -21,7 +21,7 @@ bench:
 
 # The same against the real PyPI (requests; flask sqlalchemy pydantic; jupyterlab).
 bench-live:
-	$(PYTHON) -m benchmarks.bench --live $(BENCH_ARGS)
+	$(PYTHON) -m benchmarks.bench --live --peer secpipw --pip 'pip==25.3' $(BENCH_ARGS)
 
 LINTED = spip tests hotlist benchmarks evaluations docs noxfile.py
 lint:

@@ -109,6 +109,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="install this pip into the venvs (e.g. 'pip>=25.3'; default: the pip that "
         "ensurepip bundles with this Python)",
     )
+    parser.add_argument(
+        "--peer",
+        metavar="SPEC",
+        help="with --live: also time this guard from PyPI in the same rounds, in venvs of its "
+        "own with the venvs' pip (make bench-live: secpipw, the upstream guard, with pip 25.3)",
+    )
     parser.add_argument("--markdown", type=Path, help="also write the Markdown report here")
     parser.add_argument("--json", type=Path, help="write every sample as JSON here")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (venvs, caches)")
@@ -123,6 +129,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args.installers = [i.strip() for i in args.installers.split(",") if i.strip()]
     if not args.installers or set(args.installers) - {"pip", "uv"}:
         parser.error("--installers takes pip, uv or pip,uv")
+    if args.peer and not args.live:
+        parser.error("--peer needs --live (the peer looks its packages up on PyPI)")
     if args.live:
         args.installers = ["pip"]
     if args.live:
@@ -186,7 +194,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         with serving(args) as (setting, targets):
-            bench = Bench(work, setting, pairs=args.pairs, quick=args.quick, pip_spec=args.pip)
+            bench = Bench(
+                work, setting, pairs=args.pairs, quick=args.quick, pip_spec=args.pip, peer=args.peer
+            )
             checks_key = f"{CHECKS_PLAN_SIZE}-dist"
             for label, names in targets.items():
                 if args.checks_plan and label == checks_key and CHECKS_PLAN_SIZE not in args.cases:

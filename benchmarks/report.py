@@ -94,6 +94,28 @@ def _floor(cases: Sequence[CaseResult]) -> list[str]:
     return lines
 
 
+def _peer(cases: Sequence[CaseResult]) -> list[str]:
+    """The peer column: the upstream guard timed in the same rounds (``--peer``)."""
+    timed = [c for c in cases if c.peer]
+    if not timed:
+        return []
+    lines = [
+        "",
+        "### Against the peer (the upstream guard, timed in the same rounds: pip, spip, peer)",
+        "",
+        "| case | pip | spip | peer | spip/pip | peer/pip | spip below the peer |",
+        "|---|---|---|---|---:|---:|---|",
+    ]
+    for c in timed:
+        ours, theirs = med(c.ratios), med(c.peer_ratios)
+        lines.append(
+            f"| {c.label} {c.mode} | {secs([s.seconds for s in c.pip])} "
+            f"| {secs([s.seconds for s in c.spip])} | {secs([s.seconds for s in c.peer])} "
+            f"| {ours:.2f}x | {theirs:.2f}x | {verdict(ours, theirs)} |"
+        )
+    return lines
+
+
 def report(
     command: str,
     setting: Setting,
@@ -127,6 +149,7 @@ def report(
             f"| {secs([s.seconds for s in c.spip])} | {ratio:.2f}x | <= {case_target(c):.2f}x "
             f"| {verdict(ratio, case_target(c))} |"
         )
+    lines += _peer(cases)
     lines += [
         "",
         "### Where spip's time goes (medians, from `--findings-json` timings)",
@@ -233,6 +256,7 @@ def raw(
                 "plan_size": c.plan_size,
                 "pip": samples(c.pip),
                 "spip": samples(c.spip),
+                "peer": samples(c.peer),
                 "probe": c.probe,
                 "ratios": c.ratios,
             }

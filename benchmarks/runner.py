@@ -26,8 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent  # the checkout
 # pre-started pip): rename them here, and only here, when spip's modules move.
 SPIP_CLI = "spip.cli.main"
 SPIP_INSTALL = "spip.install.pipeline"
-SPIP_PIP_PROCESS = "spip.installer.pip_process"  # holds the class below
-SPIP_WARM_PIP = "WarmPip"
+SPIP_PIP_PROCESS = "spip.installer.pip_process"  # holds the classes below
+SPIP_PIP_RUNS = ("WarmPip", "ForkedPip")  # a pip of its own; a pip forked from one import
 
 _STARTED = time.perf_counter()
 
@@ -43,9 +43,17 @@ def venv_python(venv: Path) -> Path:
 class Venvs:
     """Fresh virtual environments: copies of one template (made once, with pip)."""
 
-    def __init__(self, work: Path, pip_spec: str | None = None) -> None:
+    def __init__(
+        self,
+        work: Path,
+        pip_spec: str | None = None,
+        *,
+        name: str = "venv",
+        packages: Sequence[str] = (),
+    ) -> None:
         self.work = work
-        self.template = work / "template-venv"
+        self.name = name
+        self.template = work / f"template-{name}"
         self._count = 0
         log(f"creating the template venv with {sys.executable} ...")
         subprocess.run(
@@ -88,6 +96,20 @@ class Venvs:
                 ],
                 check=True,
             )
+        if packages:  # the peer's guard, from the index (the machine's pip settings)
+            log(f"installing {' '.join(packages)} into the {name} template ...")
+            subprocess.run(
+                [
+                    str(venv_python(self.template)),
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    *packages,
+                ],
+                check=True,
+            )
         version = subprocess.run(
             [str(venv_python(self.template)), "-m", "pip", "--version"],
             capture_output=True,
@@ -98,7 +120,7 @@ class Venvs:
 
     def fresh(self) -> Path:
         self._count += 1
-        venv = self.work / f"venv-{self._count:04d}"
+        venv = self.work / f"{self.name}-{self._count:04d}"
         shutil.copytree(self.template, venv, symlinks=True)
         return venv
 
@@ -152,7 +174,7 @@ def run_timed(cmd: Sequence[str], env: dict[str, str], cwd: Path, out_dir: Path)
 # pip receiving them) and the spip process's own peak RSS and CPU time at exit
 # (RUSAGE_SELF: the spip process alone, not its pip children).
 PROBE = (
-    f"_HOOK = {(SPIP_PIP_PROCESS, SPIP_WARM_PIP)!r}\n"
+    f"_HOOK = {(SPIP_PIP_PROCESS, SPIP_PIP_RUNS)!r}\n"
     + r"""
 import atexit, importlib, json, os, resource, runpy, subprocess, sys, time
 out = os.environ.pop("SPIP_BENCH_PROBE")
@@ -165,15 +187,17 @@ def _popen(self, args, *a, **k):
     _phase1(args)
     return _init(self, args, *a, **k)
 subprocess.Popen.__init__ = _popen
-try:
-    _warm = getattr(importlib.import_module(_HOOK[0]), _HOOK[1])
-    _go = _warm.go
-    def _warm_go(self, args, *a, **k):
+def _hook(run):
+    go = run.go
+    def _go(self, args, *a, **k):
         _phase1(args)
-        return _go(self, args, *a, **k)
-    _warm.go = _warm_go
-except (ImportError, AttributeError):
-    pass
+        return go(self, args, *a, **k)
+    run.go = _go
+for _name in _HOOK[1]:
+    try:
+        _hook(getattr(importlib.import_module(_HOOK[0]), _name))
+    except (ImportError, AttributeError):
+        pass
 def _done():
     if "maxrss_kb" in marks:
         return
@@ -276,10 +300,15 @@ class CaseResult:
     pip: list[Sample] = field(default_factory=list)  # the baseline's samples
     spip: list[Sample] = field(default_factory=list)
     probe: dict[str, float] = field(default_factory=dict)
+    peer: list[Sample] = field(default_factory=list)  # the upstream guard's (--peer)
 
     @property
     def ratios(self) -> list[float]:
         return [s.seconds / p.seconds for p, s in zip(self.pip, self.spip, strict=False)]
+
+    @property
+    def peer_ratios(self) -> list[float]:
+        return [s.seconds / p.seconds for p, s in zip(self.pip, self.peer, strict=False)]
 
     def phase(self, key: str) -> list[float]:
         return [s.timings[key] for s in self.spip if key in s.timings]
@@ -290,7 +319,9 @@ class Bench:
 
     ``pairs``: timed pip/spip pairs per case; ``quick``: a smoke run (no untimed
     pair for cold, start-up and memory probed once, fewer repetitions);
-    ``pip_spec``: another pip for the venvs than the one ensurepip bundles.
+    ``pip_spec``: another pip for the venvs than the one ensurepip bundles;
+    ``peer``: a guard from the index (``secpipw``) timed in the same rounds, from
+    venvs of its own (it installs into the environment it runs in) with that pip.
     """
 
     def __init__(
@@ -301,6 +332,7 @@ class Bench:
         pairs: int,
         quick: bool = False,
         pip_spec: str | None = None,
+        peer: str | None = None,
     ) -> None:
         self.work = work
         self.setting = setting
@@ -309,7 +341,8 @@ class Bench:
         self.cwd = work / "cwd"  # no pyproject.toml: no [tool.spip] from here
         self.cwd.mkdir()
         self.venvs = Venvs(work, pip_spec)
-        log("template venv ready")
+        self.peer_venvs = Venvs(work, pip_spec, name="peer", packages=[peer]) if peer else None
+        log("template venvs ready")
         self.spip_env = spip_pythonpath(setting.env, self.cwd)
         self._n = 0
         self._probes = 0
@@ -332,7 +365,8 @@ class Bench:
         probe: bool = False,
     ) -> tuple[Sample, dict[str, float]]:
         """One timed install into a fresh venv (made and removed outside the timing)."""
-        venv = self.venvs.fresh()
+        venvs = self.peer_venvs if tool == "peer" and self.peer_venvs else self.venvs
+        venv = venvs.fresh()
         pip_cache, spip_cache = caches
         python = str(venv_python(venv))
         uv_env = {
@@ -343,6 +377,11 @@ class Bench:
         if tool == "pip":
             env = {**self.setting.env, "PIP_CACHE_DIR": str(pip_cache)}
             cmd = [python, "-m", "pip", "install", *targets]
+        elif tool == "peer":  # its own caches under the temporary folder, kept per case
+            env = {**self.setting.env, "PIP_CACHE_DIR": str(pip_cache), "TMPDIR": str(spip_cache)}
+            script = venv_python(venv).parent / "spip"
+            ignore = ["--spip-ignore-warning"] if extra else []  # its name for --ignore-warning
+            cmd = [str(script), "install", *targets, *ignore]
         elif tool == "uv":
             env = {**self.setting.env, **uv_env}
             cmd = [find_tool("uv"), "pip", "install", "--python", python, *targets]
@@ -366,7 +405,7 @@ class Bench:
             cmd = [*head, *command, *targets, *extra, "--findings-json", str(findings)]
         launched = time.time()
         result = run_timed(cmd, env, self.cwd, self.work)
-        self.venvs.discard(venv)
+        venvs.discard(venv)
         if result.returncode != 0:
             raise RunFailed(
                 f"bench: {tool} install {' '.join(targets)} failed "
@@ -415,12 +454,18 @@ class Bench:
             log(f"{label} {mode}: warming up")
             self.install(base, targets, caches())
             self.install(guarded, targets, caches(), extra)
+        rounds = [(base, result.pip), (guarded, result.spip)]
+        if self.peer_venvs is not None and installer == "pip":
+            rounds.append(("peer", result.peer))
+            if mode == "warm" or not self.quick:
+                self.install("peer", targets, caches(), extra)
         for i in range(self.pairs):
-            for tool, samples in ((base, result.pip), (guarded, result.spip)):
+            for tool, samples in rounds:
                 samples.append(self.install(tool, targets, caches(), extra)[0])
+            peer = f" peer {result.peer[-1].seconds:.3f}s" if result.peer else ""
             log(
                 f"{label} {mode}: pair {i + 1}/{self.pairs}: {base} {result.pip[-1].seconds:.3f}s "
-                f"{guarded} {result.spip[-1].seconds:.3f}s ({result.ratios[-1]:.2f}x)"
+                f"{guarded} {result.spip[-1].seconds:.3f}s ({result.ratios[-1]:.2f}x){peer}"
             )
         result.plan_size = result.spip[0].plan_size
         if installer == "pip" and (not self.quick or self._probes == 0):  # --quick: once

@@ -185,3 +185,42 @@ def test_quick_bench_runs_end_to_end(tmp_path: Path) -> None:
     data = json.loads(raw.read_text())
     assert [len(c["ratios"]) for c in data["cases"]] == [1, 1]
     assert all(c["spip"][0]["timings"].get("phase1") for c in data["cases"])
+
+
+def test_report_has_the_peer_column() -> None:
+    def sample(tool: str, seconds: float) -> runner.Sample:
+        return runner.Sample(tool, seconds, 50_000, cpu=seconds / 2, plan_size=1)
+
+    case = runner.CaseResult(
+        "requests",
+        "warm",
+        ["requests"],
+        5,
+        pip=[sample("pip", 1.0)] * 3,
+        spip=[sample("spip", 1.3)] * 3,
+        peer=[sample("peer", 1.2)] * 3,
+    )
+    setting = runner.Setting(True, dict(os.environ), "a test")
+    text = report.report("python -m benchmarks.bench --live", setting, [case], None, None, 3)
+    assert "### Against the peer" in text
+    assert "| 1.30x | 1.20x | FAIL |" in text  # spip's ratio is not below the peer's
+    assert "Against the peer" not in report.report(
+        "x",
+        setting,
+        [
+            runner.CaseResult(
+                "requests",
+                "warm",
+                ["requests"],
+                5,
+                pip=[sample("pip", 1.0)],
+                spip=[sample("spip", 1.0)],
+            )
+        ],
+        None,
+        None,
+        1,
+    )
+    with pytest.raises(SystemExit):
+        bench.parse_args(["--peer", "secpipw"])  # the peer needs the real index
+    assert bench.parse_args(["--live", "--peer", "secpipw"]).peer == "secpipw"
