@@ -19,7 +19,8 @@ BENCH_ARGS ?=
 bench:
 	$(PYTHON) -m benchmarks.bench --markdown docs/bench.md $(BENCH_ARGS)
 
-# The same against the real PyPI (requests; flask sqlalchemy pydantic; jupyterlab).
+# The same against the real PyPI (requests; ruff; flask sqlalchemy pydantic; jupyterlab),
+# with the upstream guard (secpipw) timed in the same rounds.
 bench-live:
 	$(PYTHON) -m benchmarks.bench --live --peer secpipw --pip 'pip==25.3' $(BENCH_ARGS)
 

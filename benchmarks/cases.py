@@ -18,6 +18,7 @@ DEFAULT_DELAY = 0.03  # seconds the fake index adds to every request
 CHECKS_PLAN_SIZE = 100  # the plan whose checks are timed with a warm spip cache
 LIVE_CASES = {  # --live: install targets on the real PyPI
     "requests": ["requests"],
+    "ruff": ["ruff"],
     "flask+sqlalchemy+pydantic": ["flask", "sqlalchemy", "pydantic"],
     "jupyterlab": ["jupyterlab"],
 }

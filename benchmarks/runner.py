@@ -379,9 +379,11 @@ class Bench:
             cmd = [python, "-m", "pip", "install", *targets]
         elif tool == "peer":  # its own caches under the temporary folder, kept per case
             env = {**self.setting.env, "PIP_CACHE_DIR": str(pip_cache), "TMPDIR": str(spip_cache)}
+            # Its ``spip`` script, run by this venv's python: the copy's shebang still
+            # names the template's, which would install into the template.
             script = venv_python(venv).parent / "spip"
             ignore = ["--spip-ignore-warning"] if extra else []  # its name for --ignore-warning
-            cmd = [str(script), "install", *targets, *ignore]
+            cmd = [python, str(script), "install", *targets, *ignore]
         elif tool == "uv":
             env = {**self.setting.env, **uv_env}
             cmd = [find_tool("uv"), "pip", "install", "--python", python, *targets]

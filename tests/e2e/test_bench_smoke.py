@@ -224,3 +224,18 @@ def test_report_has_the_peer_column() -> None:
     with pytest.raises(SystemExit):
         bench.parse_args(["--peer", "secpipw"])  # the peer needs the real index
     assert bench.parse_args(["--live", "--peer", "secpipw"]).peer == "secpipw"
+
+
+@pytest.mark.skipif(not SMOKE, reason="SPIP_BENCH_SMOKE=0: the benchmark's venvs are not made")
+def test_the_peer_installs_into_its_fresh_venv(tmp_path: Path) -> None:
+    """A copied venv's scripts still name the template's python: the peer must not use it."""
+    bench_ = runner.Bench(tmp_path, runner.Setting.real(), pairs=1)
+    bench_.peer_venvs = bench_.venvs  # a stand-in guard: its script says where it runs
+    seen = tmp_path / "prefix"
+    script = runner.venv_python(bench_.venvs.template).parent / "spip"
+    script.write_text(
+        f"#!{runner.venv_python(bench_.venvs.template)}\n"
+        f"import sys; open({str(seen)!r}, 'w').write(sys.prefix)\n"
+    )
+    bench_.install("peer", ["x"], bench_.caches(), ["--ignore-warning"])
+    assert Path(seen.read_text()).name.startswith("venv-")  # the copy, not the template

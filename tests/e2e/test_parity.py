@@ -79,6 +79,8 @@ def test_a_local_wheel_keeps_its_origin(run_spip, venv, pip_venv, unique_name, t
     ours, theirs = environment(venv), environment(pip_venv)
     assert ours == theirs
     assert f"{name} @ {wheel.as_uri()}#sha256=" in "\n".join(ours["freeze"])
+    venv.pip("uninstall", "-y", name)  # RECORD still lists every file, direct_url.json too
+    assert not list(venv.site_packages.glob(f"{underscore_name(name)}-*"))
 
 
 def test_a_direct_url_keeps_its_origin(run_spip, venv, pip_venv, fake_index, unique_name, tmp_path):
