@@ -34,7 +34,6 @@ from spip.core.atomic import atomic_write
 from spip.core.logs import log
 from spip.core.reqnames import requirement_name
 from spip.installer.pip import PipInstaller, install_dirs, install_dirs_command
-from spip.installer.pip_args import PipInstallArgs
 from spip.installer.pip_args import parse as parse_pip_args
 from spip.installer.pip_process import WarmPip, venv_python
 from spip.installer.tools import SHIM_DIRS, interpreter_of
@@ -372,7 +371,8 @@ def ready_app(home: Path, args: PipxArgs) -> Path | None:
 
 
 class PipxInstaller:
-    """``pipx install|inject``: planned by pipx's backend, installed by pipx from spip's folder."""
+    """``pipx install|inject|upgrade|reinstall|run``: planned by pipx's backend, installed
+    by pipx from spip's folder of verified files."""
 
     name = "pipx"
 
@@ -412,7 +412,6 @@ class PipxInstaller:
             fresh = ["--ignore-installed"] if existing is None else []
             parsed = parse_pip_args([*fresh, *plan_args])
             self.planner = PipInstaller(parsed, self.python, WarmPip(self.python, capture=True))
-        self._parsed: PipInstallArgs = parsed
 
     @functools.cached_property
     def venv(self) -> Path:
