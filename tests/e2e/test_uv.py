@@ -290,3 +290,26 @@ def test_sync_of_a_hidden_code_pth_is_refused(
     result = spip_uv(run_spip, uv_env, "sync", reqs)
     assert result.returncode == REFUSED
     assert underscore_name(name) not in installed(venv)
+
+
+def test_python_option_plans_for_that_environment(
+    run_spip, uv_env, venv, template_venv, fake_index, unique_name, tmp_path
+):
+    """``--python OTHER``: uv's plan is for OTHER (which has the dependency), not for the
+    active venv (which has not)."""
+    other = template_venv.clone(tmp_path / "other", venv.env)
+    top, dep = unique_name("uvtop"), unique_name("uvdep")
+    fake_index.publish(dep, "1.0")
+    fake_index.publish(top, "1.0", requires=[dep])
+    python = str(other.python)
+    assert spip_uv(run_spip, uv_env, "install", "--python", python, dep).returncode == 0
+    report = tmp_path / "f.json"
+    result = spip_uv(
+        run_spip, uv_env, "install", "--python", python, top, "--findings-json", report
+    )
+    assert result.returncode == 0, result.stderr
+    assert [p["name"] for p in json.loads(report.read_text())["plan"]] == [top]
+    assert underscore_name(top) in {
+        p.name.split("-")[0] for p in other.site_packages.glob("*.dist-info")
+    }
+    assert underscore_name(top) not in installed(venv)
