@@ -79,7 +79,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--installers",
         default="pip,uv",
         help="pip (spip install vs pip install), uv (spip uv pip install vs uv pip install), "
-        "or both (default; not with --live)",
+        "pipx (spip pipx install vs pipx install), comma-separated (default pip,uv; "
+        "not with --live)",
     )
     parser.add_argument(
         "--delay",
@@ -127,8 +128,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     if not args.modes or set(args.modes) - set(MODES):
         parser.error("--modes takes warm, cold or warm,cold")
     args.installers = [i.strip() for i in args.installers.split(",") if i.strip()]
-    if not args.installers or set(args.installers) - {"pip", "uv"}:
-        parser.error("--installers takes pip, uv or pip,uv")
+    if not args.installers or set(args.installers) - {"pip", "uv", "pipx"}:
+        parser.error("--installers takes pip, uv and pipx, comma-separated")
     if args.peer and not args.live:
         parser.error("--peer needs --live (the peer looks its packages up on PyPI)")
     if args.live:

@@ -82,7 +82,7 @@ def make_tree(size: int, *, prefix: str = NAME_PREFIX, seed: int = 7) -> list[Pr
                 modules=300 if heavy else rng.randint(1, 8),
                 source_bytes=3_000_000 if heavy else int(4_000 * (60 ** rng.random())),
                 data_bytes=1_500_000 if heavy else 0,
-                script=rng.random() < 0.2,
+                script=rng.random() < 0.2 or i == 0,  # the root has an app: pipx installs it
             )
         )
     return projects

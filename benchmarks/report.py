@@ -30,14 +30,17 @@ def ratio_target(plan_size: int, mode: str) -> float:
 
 UV_WARM_ADDED = 0.25  # seconds spip uv may add to a warm uv install (issue 14)
 UV_COLD_RATIO = 1.15
+PIPX_RATIO = 1.10  # spip pipx install against pipx install (issue 14)
 
 
 def case_target(case: CaseResult) -> float:
     """The ratio target of ``case``'s plan and mode.
 
     Against uv: cold at most 15% more; warm at most 0.25 s more, as a ratio of uv's
-    own median (uv installs a warm plan in tens of milliseconds).
+    own median (uv installs a warm plan in tens of milliseconds). Against pipx: 10% more.
     """
+    if case.installer == "pipx":
+        return PIPX_RATIO
     if case.installer == "uv":
         if case.mode == "cold":
             return UV_COLD_RATIO
@@ -135,7 +138,9 @@ def report(
         "cold = empty pip and spip caches, "
         "warm = both filled by an earlier install of the same plan.",
         "",
-        "uv cases: `uv pip install` (pip column) against `spip uv pip install` (spip column).",
+        "uv cases: `uv pip install` (pip column) against `spip uv pip install` (spip column); "
+        "pipx cases: `pipx install` against `spip pipx install` (pipx's default backend, "
+        "a new pipx home each run).",
         "",
         "| case | dists | pip: median (min-max) | spip: median (min-max) "
         "| spip/pip (median of pairs) | target | result |",
@@ -144,7 +149,8 @@ def report(
     for c in cases:
         ratio = med(c.ratios)
         lines.append(
-            f"| {c.label}{' uv' if c.installer == 'uv' else ''} {c.mode} | {c.plan_size} "
+            f"| {c.label}{'' if c.installer == 'pip' else ' ' + c.installer} {c.mode} "
+            f"| {c.plan_size} "
             f"| {secs([s.seconds for s in c.pip])} "
             f"| {secs([s.seconds for s in c.spip])} | {ratio:.2f}x | <= {case_target(c):.2f}x "
             f"| {verdict(ratio, case_target(c))} |"

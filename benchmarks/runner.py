@@ -296,7 +296,7 @@ class CaseResult:
     mode: str
     targets: list[str]
     plan_size: int = 0
-    installer: str = "pip"  # the baseline: pip (against spip install) or uv (spip uv pip)
+    installer: str = "pip"  # the baseline: pip (spip install), uv (spip uv pip), pipx
     pip: list[Sample] = field(default_factory=list)  # the baseline's samples
     spip: list[Sample] = field(default_factory=list)
     probe: dict[str, float] = field(default_factory=dict)
@@ -387,6 +387,9 @@ class Bench:
         elif tool == "uv":
             env = {**self.setting.env, **uv_env}
             cmd = [find_tool("uv"), "pip", "install", "--python", python, *targets]
+        elif tool == "pipx":
+            env = {**self.setting.env, **uv_env, **self._pipx_home(pip_cache)}
+            cmd = [find_tool("pipx", env), "install", *targets]
         else:
             findings = self.work / f"findings-{self._n}-{time.monotonic_ns()}.json"
             env = {
@@ -401,10 +404,14 @@ class Bench:
             if probe:
                 env["SPIP_BENCH_PROBE"] = str(marks_path)
                 head = [sys.executable, "-c", PROBE]
-            command = ["uv", "pip", "install"] if tool == "spip-uv" else ["install"]
-            if tool == "spip-uv":
+            command = {"spip-uv": ["uv", "pip", "install"], "spip-pipx": ["pipx", "install"]}
+            command_words = command.get(tool, ["install"])
+            if tool in ("spip-uv", "spip-pipx"):
                 env.update(uv_env)
-            cmd = [*head, *command, *targets, *extra, "--findings-json", str(findings)]
+            if tool == "spip-pipx":
+                env.pop("VIRTUAL_ENV")
+                env.update(self._pipx_home(pip_cache))
+            cmd = [*head, *command_words, *targets, *extra, "--findings-json", str(findings)]
         launched = time.time()
         result = run_timed(cmd, env, self.cwd, self.work)
         venvs.discard(venv)
@@ -437,13 +444,25 @@ class Bench:
                 marks["cpu_self"] = probed.get("cpu_self", float("nan"))
         return sample, marks
 
+    def _pipx_home(self, pip_cache: Path) -> dict[str, str]:
+        """A new pipx home for one ``pipx install`` (its caches are the shared ones)."""
+        home = self._dir("pipx-home")
+        return {
+            "PIPX_HOME": str(home / "home"),
+            "PIPX_BIN_DIR": str(home / "bin"),
+            "PIPX_MAN_DIR": str(home / "man"),
+            "PIP_CACHE_DIR": str(pip_cache),
+            # the pipx (and uv) installed with this checkout's tools, for both runs
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        }
+
     def case(
         self, label: str, mode: str, targets: Sequence[str], installer: str = "pip"
     ) -> CaseResult:
         """``installer`` pip: pip install against spip install; uv: uv pip install against
-        spip uv pip install."""
+        spip uv pip install; pipx: pipx install against spip pipx install."""
         result = CaseResult(label, mode, list(targets), installer=installer)
-        base, guarded = ("uv", "spip-uv") if installer == "uv" else ("pip", "spip")
+        base, guarded = (installer, f"spip-{installer}") if installer != "pip" else ("pip", "spip")
         extra = ["--ignore-warning"] if self.setting.live else []
         shared = self.caches() if mode == "warm" else None
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -13,6 +14,7 @@ import click
 
 if TYPE_CHECKING:
     from spip.installer.base import Installer
+    from spip.policy.config import Config
 
 
 def fail(message: str, status: int = 2) -> NoReturn:
@@ -29,11 +31,26 @@ def run_guarded(
 ) -> NoReturn:
     """Install through ``installer``, checked; leaves the process with the exit status.
     ``cooldown``: ``--cooldown``/``--no-cooldown`` (True/False) or ``"strict"``."""
+    run_built(lambda _: installer, sensitivity, ignore_warning, findings_json, cooldown)
+
+
+def run_built(
+    build: Callable[[Config], Installer],
+    sensitivity: str | None,
+    ignore_warning: bool | None,
+    findings_json: Path | None,
+    cooldown: str | bool | None = None,
+    then: Callable[[int], None] | None = None,
+) -> NoReturn:
+    """:func:`run_guarded` with an installer that needs spip's settings (its cache folder)
+    to start: ``build`` gets them, and exits with its own message when it cannot.
+    ``then`` gets the exit status once the install is over (``pipx run`` runs the app)."""
     from spip.index.errors import ClientSettingsError
     from spip.install import front
     from spip.installer.pip_args import ArgsError
     from spip.policy import config as config_mod
 
+    installer: Installer | None = None
     try:
         settings = config_mod.load(
             {
@@ -50,14 +67,18 @@ def run_guarded(
                     f"cannot write the findings file {settings.findings_json}: "
                     "its folder does not exist or is not writable"
                 )
+        installer = build(settings)
         interactive = sys.stdin.isatty() and not installer.no_input
         status = front.run(installer, settings, interactive)
     except (config_mod.ConfigError, ArgsError, ClientSettingsError) as exc:
-        installer.cancel()
+        if installer is not None:
+            installer.cancel()
         fail(str(exc))
     # The install is over: its files are closed and its temporary folders gone.
     # Tearing down the interpreter with httpx and pydantic loaded costs ~0.1 s
     # that buys the user nothing, so leave at once (measured in `make bench`).
     sys.stdout.flush()
     sys.stderr.flush()
+    if then is not None:
+        then(status)
     os._exit(status)

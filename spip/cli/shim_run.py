@@ -7,8 +7,8 @@ import sys
 from typing import NoReturn
 
 from spip.cli import main as cli_main
-from spip.cli.shims import TOOLS, interpreter_of
-from spip.installer.tools import ToolNotFound, find_tool
+from spip.cli.shims import TOOLS
+from spip.installer.tools import ToolNotFound, find_tool, interpreter_of
 
 
 def run_shim(tool: str, args: list[str]) -> NoReturn:

@@ -49,18 +49,3 @@ def write_shims(folder: Path) -> list[Path]:
         path.chmod(0o755)
         written.append(path)
     return written
-
-
-def interpreter_of(script: str) -> str | None:
-    """The interpreter in a console script's ``#!`` line, when it is one that exists."""
-    try:
-        with open(script, "rb") as handle:
-            first = handle.readline(4096).decode(errors="replace")
-    except OSError:
-        return None
-    if not first.startswith("#!"):
-        return None
-    parts = first[2:].split()
-    return (
-        parts[0] if parts and "python" in Path(parts[0]).name and Path(parts[0]).exists() else None
-    )

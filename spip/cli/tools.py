@@ -7,33 +7,30 @@ runs the real tool unchanged: its output, its exit status.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from spip.cli.guard import fail, run_guarded
+from spip.cli.guard import fail, run_built
 from spip.installer.tools import ToolNotFound, find_tool
+
+if TYPE_CHECKING:
+    from spip.policy.config import Config
 
 # uv's global options that take a value (they may stand before the command).
 _UV_GLOBAL_VALUES = frozenset(
     {"--cache-dir", "--color", "--config-file", "--directory", "--project", "--python"}
 )
 # Commands spip guards, by the tool's first two words.
-UV_GUARDED = {("pip", "install")}
+UV_GUARDED = {("pip", "install"), ("pip", "sync")}
 # Install commands spip does not guard yet: refused rather than passed through unchecked.
-UV_UNGUARDED = {("pip", "sync"), ("tool", "install"), ("tool", "run"), ("tool", "upgrade")}
-PIPX_UNGUARDED = {
-    "install",
-    "inject",
-    "upgrade",
-    "upgrade-all",
-    "reinstall",
-    "reinstall-all",
-    "run",
-}
+UV_UNGUARDED = {("tool", "install"), ("tool", "run"), ("tool", "upgrade")}
+PIPX_GUARDED = {"install", "inject", "run", "upgrade", "reinstall"}
+PIPX_UNGUARDED = {"upgrade-all", "reinstall-all"}
 # pipx's global options that take a value.
 _PIPX_GLOBAL_VALUES: frozenset[str] = frozenset()
 
@@ -75,31 +72,109 @@ def _words(args: list[str], value_options: frozenset[str]) -> list[tuple[str, in
 @click.option("--sensitivity", type=click.Choice(["low", "medium", "high"], case_sensitive=False))
 @click.option("--ignore-warning", is_flag=True, default=None)
 @click.option("--findings-json", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--cooldown/--no-cooldown", default=None)
+@click.option("--strict-cooldown", is_flag=True, default=None)
 @click.argument("tool_args", nargs=-1, type=click.UNPROCESSED)
 def uv_pip_install(
     sensitivity: str | None,
     ignore_warning: bool | None,
     findings_json: Path | None,
+    cooldown: bool | None,
+    strict_cooldown: bool | None,
     tool_args: tuple[str, ...],
 ) -> None:
-    """``uv pip install``, with every planned distribution checked before it lands."""
+    """``uv pip install|sync``, with every planned distribution checked before it lands."""
     from spip.core.logs import configure
     from spip.installer.pip_args import ArgsError
     from spip.installer.uv import UvError, UvInstaller
     from spip.installer.uv_args import parse
 
-    args = list(tool_args)
+    verb, args = tool_args[0], list(tool_args[1:])
     if "-h" in args or "--help" in args:
-        passthrough("uv", ["pip", "install", *args])
+        passthrough("uv", ["pip", verb, *args])
     try:
         parsed = parse(args)
-        configure(verbose=parsed.has("-v"))
-        installer = UvInstaller.start(_tool("uv"), parsed)
+        if verb == "sync":  # its files are arguments: spip reads them as -r files
+            files = [t for r in parsed.requirements for t in ("-r", r)]
+            parsed = parse([*files, *parsed.tokens()])
     except ArgsError as exc:
         fail(str(exc))
-    except UvError as exc:
+    configure(verbose=parsed.has("-v"))
+    uv_path = _tool("uv")
+
+    def build(config: Config) -> UvInstaller:
+        try:
+            return UvInstaller.start(uv_path, parsed, config.cache_dir, sync=verb == "sync")
+        except UvError as exc:
+            fail(str(exc), 11)
+
+    cooling = "strict" if strict_cooldown else cooldown
+    run_built(build, sensitivity, ignore_warning, findings_json, cooling)
+
+
+@click.command(
+    context_settings={
+        "ignore_unknown_options": True,
+        "allow_interspersed_args": True,
+        "help_option_names": [],
+    },
+    add_help_option=False,
+)
+@click.option("--sensitivity", type=click.Choice(["low", "medium", "high"], case_sensitive=False))
+@click.option("--ignore-warning", is_flag=True, default=None)
+@click.option("--findings-json", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("tool_args", nargs=-1, type=click.UNPROCESSED)
+def pipx_install(
+    sensitivity: str | None,
+    ignore_warning: bool | None,
+    findings_json: Path | None,
+    tool_args: tuple[str, ...],
+) -> None:
+    """``pipx install|inject``, with every planned distribution checked before it lands."""
+    from spip.installer.pipx import (
+        Pipx,
+        PipxError,
+        PipxInstaller,
+        app_path,
+        parse,
+        ready_app,
+        run_home,
+    )
+
+    command, args = tool_args[0], list(tool_args[1:])
+    try:
+        parsed = parse(command, args)
+    except PipxError as exc:
         fail(str(exc), 11)
-    run_guarded(installer, sensitivity, ignore_warning, findings_json)
+    pipx_path = _tool("pipx")
+    installer: PipxInstaller | None = None
+
+    def build(config: Config) -> PipxInstaller:
+        nonlocal installer
+        home = run_home(config.cache_dir, pipx_path, parsed) if command == "run" else None
+        if home is not None and (app := ready_app(home, parsed)) is not None:
+            _run_app(app, parsed.app_args)  # checked and installed before: run it as it is
+        try:
+            pipx = Pipx.find(pipx_path, parsed.has("--global"), home)
+            installer = PipxInstaller(pipx, parsed, config.cache_dir, home)
+        except PipxError as exc:
+            fail(str(exc), 11)
+        return installer
+
+    def then(status: int) -> None:
+        if command == "run" and status == 0 and installer is not None:
+            _run_app(app_path(installer.venv, str(parsed.app)), parsed.app_args)
+
+    run_built(build, sensitivity, ignore_warning, findings_json, then=then)
+
+
+def _run_app(app: Path, args: list[str]) -> NoReturn:
+    """``pipx run``'s last step: the app in its checked venv, with the user's arguments."""
+    if not app.is_file():
+        fail(f"the package has no app {app.name!r} (it installs no such command)", 1)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(str(app), [str(app), *args])
 
 
 def uv(args: list[str]) -> NoReturn:
@@ -107,7 +182,8 @@ def uv(args: list[str]) -> NoReturn:
     if tuple(w for w, _ in words) in UV_GUARDED:
         # uv takes its global options anywhere: those typed before ``pip install`` too.
         rest = args[: words[0][1]] + args[words[0][1] + 1 : words[1][1]] + args[words[1][1] + 1 :]
-        uv_pip_install.main(args=rest, prog_name="spip uv pip install", standalone_mode=True)
+        verb = words[1][0]
+        uv_pip_install.main(args=[verb, *rest], prog_name=f"spip uv pip {verb}")
     command = tuple(w for w, _ in words)
     if command in UV_UNGUARDED and "--help" not in args and "-h" not in args:
         _not_guarded(f"uv {' '.join(command)}")
@@ -143,7 +219,16 @@ def main(command: str, args: list[str]) -> NoReturn:
         shims(args)
     if command == "uvx" and not {"--version", "-V", "--help", "-h"} & set(args):
         _not_guarded("uvx")
-    words = [w for w, _ in _words(args, _PIPX_GLOBAL_VALUES)]
-    if words and words[0] in PIPX_UNGUARDED and "--help" not in args and "-h" not in args:
-        _not_guarded(f"pipx {words[0]}")
+    words = [(w, i) for w, i in _words(args, _PIPX_GLOBAL_VALUES)]
+    asks_help = "--help" in args or "-h" in args
+    if words and words[0][0] == "run":  # after the app, its own arguments: not pipx's
+        after = args[words[0][1] + 1 :]
+        app = next((i for i, t in enumerate(after) if not t.startswith("-")), len(after))
+        asks_help = "--help" in after[:app] or "-h" in after[:app]
+    if command == "pipx" and words and words[0][0] in PIPX_GUARDED and not asks_help:
+        word, at = words[0]
+        rest = [word, *args[:at], *args[at + 1 :]]
+        pipx_install.main(args=rest, prog_name=f"spip pipx {word}", standalone_mode=True)
+    if command == "pipx" and words and words[0][0] in PIPX_UNGUARDED and not asks_help:
+        _not_guarded(f"pipx {words[0][0]}")
     passthrough(command, args)

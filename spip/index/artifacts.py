@@ -35,6 +35,11 @@ if TYPE_CHECKING:
 _CHUNK = 1 << 16
 
 
+def stored_file(cache_dir: Path, sha256: str) -> Path:
+    """Where the content-addressed store keeps the file of this sha256 (if it has it)."""
+    return cache_dir / "files" / sha256[:2] / sha256
+
+
 class IntegrityError(Exception):
     """A file's bytes differ from the sha256 pip resolved: possible tampering."""
 
@@ -128,7 +133,7 @@ class Artifacts:
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def _cached(self, sha256: str) -> Path:
-        return self._store / sha256[:2] / sha256
+        return stored_file(self._store.parent, sha256)
 
     def _url_record(self, url: str) -> Path:
         """Where the store notes the digest last seen at ``url`` (a hint, never trusted:

@@ -51,3 +51,18 @@ def find_tool(name: str, environ: Mapping[str, str] = os.environ) -> str:
     if beside and not is_shim(Path(beside)):
         return beside
     raise ToolNotFound(f"{name} was not found on PATH (spip's shims excepted); install {name}")
+
+
+def interpreter_of(script: str) -> str | None:
+    """The interpreter in a console script's ``#!`` line, when it is one that exists."""
+    try:
+        with open(script, "rb") as handle:
+            first = handle.readline(4096).decode(errors="replace")
+    except OSError:
+        return None
+    if not first.startswith("#!"):
+        return None
+    parts = first[2:].split()
+    return (
+        parts[0] if parts and "python" in Path(parts[0]).name and Path(parts[0]).exists() else None
+    )

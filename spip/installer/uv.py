@@ -1,36 +1,48 @@
 """uv behind the installer seam: uv resolves, spip checks, uv installs the verified files.
 
 - The plan: ``uv pip install --dry-run --output-format json`` (wheels only: no build
-  code runs before the gate), which names every distribution and version to install;
-- its files: ``uv pip compile --no-deps --format pylock.toml`` over those exact pins,
-  with the user's index settings, gives each file's URL and sha256 (the wheel picked
-  is the one the target interpreter ranks first, as uv does); each file's core
-  metadata comes from its PEP 658 ``.metadata`` file. spip turns that into the plan
-  the checks read (pip's report shape);
-- the install: ``uv --no-config pip install --offline --no-cache --no-deps --no-index
+  code runs before the gate), which names every distribution and version uv would
+  install into the target environment (what it has installed counts);
+- its files: beside the dry-run, ``uv pip compile --format pylock.toml`` of the same
+  requirements, with the user's index settings, gives each file's URL and sha256 (the
+  wheel picked is the one the target interpreter ranks first, as uv does). A compile
+  is a fresh resolution, so only its entries whose version the dry-run planned are
+  used; the rest are asked for by exact pin (``--no-deps``) after the dry-run. Each
+  file's core metadata comes from spip's verified copy when it has one, else from its
+  PEP 658 ``.metadata`` file. spip turns that into the plan the checks read (pip's
+  report shape);
+- the install: ``uv --no-config pip install --offline --no-deps --no-index
   --find-links DIR --require-hashes`` of those pins, with the variables that add
-  sources scrubbed, so uv can take no file but the verified ones.
+  sources scrubbed, so uv can take no file but the verified ones. Its cache is spip's
+  own (``SPIP_CACHE_DIR/uv``), filled only from verified files, each in a folder of
+  its own sha256; uv takes a cached archive only when its recorded sha256 is the pin's.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
 import queue
 import subprocess
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from spip.core.atomic import atomic_link, atomic_write
+from spip.core.hashing import sha256_file
 from spip.core.logs import log
+from spip.index.artifacts import stored_file
 from spip.installer.base import BuildDeps, HoldBack, Resolution
 from spip.installer.pip import install_dirs, install_dirs_command
 from spip.installer.pip_args import PipInstallArgs, pinned_names, typed_names
 from spip.installer.pip_process import venv_python
 from spip.installer.uv_args import (
+    compile_options,
     direct_references,
     index_options,
     index_urls,
@@ -114,12 +126,36 @@ def planned_changes(text: str) -> list[tuple[str, str]]:
     return out
 
 
+def planned_removals(text: str) -> list[str]:
+    """The projects uv's dry-run JSON removes and installs no other version of (a sync)."""
+    changes = json.loads(text)["changes"]
+    installed = {_canonical(str(c["name"])) for c in changes if c.get("action") == "installed"}
+    removed = [
+        _canonical(str(c["name"])) for c in changes if c.get("action") in ("uninstalled", "removed")
+    ]
+    return [n for n in dict.fromkeys(removed) if n not in installed]
+
+
 @dataclass(frozen=True)
 class LockedFile:
     name: str
     version: str
     url: str
     sha256: str
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return pin_key(self.name, self.version)
+
+
+def pin_key(name: str, version: str) -> tuple[str, str]:
+    """A project and version as uv's dry-run and its lock files may each spell them."""
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return _canonical(name), str(Version(version))
+    except InvalidVersion:
+        return _canonical(name), version
 
 
 def _wheel_rank(filename: str, ranks: Mapping[str, int]) -> int:
@@ -132,25 +168,38 @@ def _wheel_rank(filename: str, ranks: Mapping[str, int]) -> int:
     return min((ranks.get(str(t), len(ranks)) for t in tags), default=len(ranks))
 
 
-def locked_files(text: str, tags: Sequence[str], source_allowed: Sequence[str]) -> list[LockedFile]:
+def locked_files(
+    text: str,
+    tags: Callable[[], Sequence[str]],
+    source_allowed: Sequence[str],
+    *,
+    partial: bool = False,
+) -> list[LockedFile]:
     """One file per package of a ``pylock.toml`` written for the target interpreter:
-    its best-ranked wheel (``tags`` is the interpreter's order), or its sdist when only
-    a build can provide it (``source_allowed``)."""
+    its best-ranked wheel (``tags()``: the interpreter's order, asked for only when a
+    package has more than one wheel), or its sdist when only a build can provide it
+    (``source_allowed``). ``partial``: leave out the packages with no such file instead
+    of failing (they are asked for again by pin)."""
     from packaging.utils import canonicalize_name
 
     from spip.core.toml import loads
 
-    ranks = {tag: i for i, tag in enumerate(tags)}
+    ranks: dict[str, int] = {}
     out = []
     for package in loads(text).get("packages", []):
         name, version = str(package["name"]), str(package["version"])
         wheels: list[dict[str, Any]] = package.get("wheels", [])
         chosen: dict[str, Any] | None = None
-        if wheels:
+        if len(wheels) > 1:
+            ranks = ranks or {tag: i for i, tag in enumerate(tags())}
             chosen = min(wheels, key=lambda w: _wheel_rank(w["url"].rsplit("/", 1)[-1], ranks))
+        elif wheels:
+            chosen = wheels[0]  # the dry-run planned this version, with no build: its wheel
         elif canonicalize_name(name) in source_allowed:
             chosen = package.get("sdist")
         if chosen is None or "sha256" not in chosen.get("hashes", {}):
+            if partial:
+                continue
             raise UvError(f"uv named no usable file with a sha256 for {name}=={version}")
         out.append(LockedFile(name, version, str(chosen["url"]), chosen["hashes"]["sha256"]))
     return out
@@ -174,6 +223,27 @@ def core_metadata(name: str, version: str, text: str | None) -> dict[str, Any]:
     return meta
 
 
+def _stored_metadata(file: LockedFile, cache_dir: Path) -> str | None:
+    """The METADATA of the wheel spip already verified and keeps (None if it has none)."""
+    import zipfile
+
+    stored = stored_file(cache_dir, file.sha256)
+    if not file.url.endswith(".whl") or not stored.is_file():
+        return None
+    try:
+        if sha256_file(stored) != file.sha256:
+            return None
+        with zipfile.ZipFile(stored) as wheel:
+            for info in wheel.infolist():
+                parts = info.filename.split("/")
+                top_level = len(parts) == 2 and parts[0].endswith(".dist-info")
+                if top_level and parts[1] == "METADATA" and info.file_size < 1 << 20:
+                    return wheel.read(info).decode("utf-8", "replace")
+    except (OSError, zipfile.BadZipFile) as exc:
+        log.debug("cannot read the metadata of %s: %s", stored, exc)
+    return None
+
+
 def _fetch_metadata(files: Sequence[LockedFile]) -> list[str | None]:
     """Each wheel's PEP 658 metadata file (None where the index has none: a help only,
     the checks read the index's release data and the file itself)."""
@@ -193,9 +263,19 @@ def _fetch_metadata(files: Sequence[LockedFile]) -> list[str | None]:
         return list(pool.map(lambda f: one(client, f), files))
 
 
-def synthesised_report(files: Sequence[LockedFile], requested: Sequence[str]) -> str:
+def plan_metadata(files: Sequence[LockedFile], cache_dir: Path) -> list[str | None]:
+    """Each file's METADATA: from spip's verified copy (a warm install asks the index
+    nothing), else from the index's ``.metadata`` files, fetched concurrently."""
+    found = [_stored_metadata(f, cache_dir) for f in files]
+    wanted = [f for f, text in zip(files, found, strict=True) if text is None]
+    fetched = iter(_fetch_metadata(wanted) if wanted else [])
+    return [text if text is not None else next(fetched) for text in found]
+
+
+def synthesised_report(
+    files: Sequence[LockedFile], requested: Sequence[str], metadata: Sequence[str | None]
+) -> str:
     """The plan in pip's installation report format (version 1), for the checks."""
-    metadata = _fetch_metadata(files)
     install = [
         {
             "download_info": {"url": f.url, "archive_info": {"hashes": {"sha256": f.sha256}}},
@@ -232,7 +312,8 @@ def uv_hold_back_args(hold: HoldBack, user_args: PipInstallArgs, folder: Path) -
 
 
 class UvResolution:
-    """The planning runs under way: the dry-run now, then the pins' files."""
+    """The planning runs under way: the dry-run (the plan) and, beside it, the compile of
+    the same requirements (the plan's files, where its versions agree)."""
 
     def __init__(
         self, installer: UvInstaller, source_allowed: Sequence[str], held: Sequence[str] = ()
@@ -240,15 +321,19 @@ class UvResolution:
         self._installer, self._allowed = installer, list(source_allowed)
         self.lines: queue.SimpleQueue[str | None] = queue.SimpleQueue()
         self.lines.put(None)  # uv prints no progress spip could start work on
+        build = self._build_options()
+        args = installer.args
+        # ``uv pip sync`` takes its files as arguments (spip reads them as ``-r``)
+        sources = args.values("-r") if installer.sync else args.requirements
         self._dry = installer.spawn(
             [
-                *("pip", "install", "--dry-run", "--output-format", "json"),
-                *self._build_options(),
-                *held,
-                *plan_options(installer.args),
-                *installer.args.requirements,
+                *("pip", "sync" if installer.sync else "install", "--dry-run"),
+                *("--output-format", "json", "--python", installer.python, *build, *held),
+                *plan_options(args, sync=installer.sync),
+                *sources,
             ]
         )
+        self._compile = installer.compile_requested([*build, *held])
 
     def _build_options(self) -> list[str]:
         if not self._allowed:
@@ -265,12 +350,14 @@ class UvResolution:
             return Resolution(self._dry.returncode, None, stdout, stderr, missing_wheels(stderr))
         try:
             pins = planned_changes(stdout)
+            self._installer.removals = planned_removals(stdout) if self._installer.sync else []
             if not pins:
                 return Resolution(0, json.dumps({"version": "1", "install": []}), "", stderr)
-            files = self._installer.locate(pins, self._allowed)
+            files = self._installer.locate(pins, self._allowed, self._compile)
         except UvError as exc:
             return Resolution(1, None, stdout, stderr, error=str(exc))
-        report = synthesised_report(files, self._installer.requested)
+        metadata = plan_metadata(files, self._installer.cache_dir)
+        report = synthesised_report(files, self._installer.requested, metadata)
         return Resolution(0, report, "", "")
 
 
@@ -279,30 +366,32 @@ class UvInstaller:
 
     name = "uv"
 
-    def __init__(self, uv: str, args: PipInstallArgs, python: str) -> None:
-        self.uv, self.args, self.python = uv, args, python
+    def __init__(
+        self, uv: str, args: PipInstallArgs, python: str, cache_dir: Path, sync: bool = False
+    ) -> None:
+        """``sync``: ``uv pip sync`` (its files as ``-r`` in ``args``): the plan installs and
+        removes, and the environment ends up with exactly the files' pins."""
+        self.uv, self.args, self.python, self.cache_dir = uv, args, python, cache_dir
+        self.sync = sync
+        self.removals: list[str] = []  # sync: what the plan uninstalls
         self.requested: list[str] = []
         self._procs: list[subprocess.Popen[str]] = []
         self._tmp = tempfile.TemporaryDirectory(prefix="spip-uv-")
         self._version = self.spawn(["--version"])
-        self._tags = subprocess.Popen(
-            [python, "-I", "-c", _TAGS_SCRIPT, _packaging_home()],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        self._procs.append(self._tags)
+        self._tags: list[str] = []
         self._dirs: subprocess.Popen[str] | None = None
 
     @classmethod
-    def start(cls, uv: str, args: PipInstallArgs) -> UvInstaller:
+    def start(
+        cls, uv: str, args: PipInstallArgs, cache_dir: Path, sync: bool = False
+    ) -> UvInstaller:
         direct = direct_references(args)
         if direct:
             raise UvError(
                 f"spip cannot check {direct[0]!r} through uv (only index projects: a path, "
                 "URL or editable has no name==version pin); use `spip install` for it"
             )
-        return cls(uv, args, target_python(uv, args, os.environ))
+        return cls(uv, args, target_python(uv, args, os.environ), cache_dir, sync)
 
     def spawn(
         self, args: Sequence[str], env: Mapping[str, str] | None = None
@@ -369,8 +458,54 @@ class UvInstaller:
         held = uv_hold_back_args(hold_back, self.args, Path(self._tmp.name)) if hold_back else []
         return UvResolution(self, source_allowed, held)
 
-    def locate(self, pins: Sequence[tuple[str, str]], allowed: Sequence[str]) -> list[LockedFile]:
-        """The file, URL and sha256 of each pin: ``uv pip compile`` with the user's indexes."""
+    def compile_requested(self, build: Sequence[str]) -> subprocess.Popen[str] | None:
+        """``uv pip compile`` of the user's own requirements, for their files and hashes."""
+        sources = self.args.values("-r")
+        if self.args.requirements:
+            typed = Path(self._tmp.name) / "requested.in"
+            typed.write_text("".join(f"{r}\n" for r in self.args.requirements), "utf-8")
+            sources.append(str(typed))
+        if not sources:
+            return None
+        return self.spawn(
+            [
+                *("pip", "compile", "--format", "pylock.toml", "--no-header", "--quiet"),
+                *("--python", self.python, *build, *compile_options(self.args), *sources),
+            ]
+        )
+
+    def locate(
+        self,
+        pins: Sequence[tuple[str, str]],
+        allowed: Sequence[str],
+        compiled: subprocess.Popen[str] | None = None,
+    ) -> list[LockedFile]:
+        """The file, URL and sha256 of each pin: from ``compiled`` (the compile of the
+        user's requirements) where it locked the planned version, else ``uv pip compile``
+        of the remaining pins, with the user's indexes."""
+        tags = self.interpreter_tags
+        allowed = [_canonical(n) for n in allowed]
+        found: dict[tuple[str, str], LockedFile] = {}
+        if compiled is not None:
+            out, err = compiled.communicate()
+            if compiled.returncode == 0:
+                found = {f.key: f for f in locked_files(out, tags, allowed, partial=True)}
+            else:
+                log.debug("uv pip compile of the requirements failed: %s", err.strip()[-300:])
+        missing = [(n, v) for n, v in pins if pin_key(n, v) not in found]
+        if missing:
+            found.update((f.key, f) for f in self._locate_pins(missing, allowed, tags))
+        try:
+            return [found[pin_key(n, v)] for n, v in pins]
+        except KeyError as exc:
+            raise UvError(f"uv named no file for {exc.args[0][0]} of its own plan") from None
+
+    def _locate_pins(
+        self,
+        pins: Sequence[tuple[str, str]],
+        allowed: Sequence[str],
+        tags: Callable[[], Sequence[str]],
+    ) -> list[LockedFile]:
         pins_in = Path(self._tmp.name) / "plan.in"
         pins_in.write_text("".join(f"{n}=={v}\n" for n, v in pins), encoding="utf-8")
         build = ["--no-build"] if not allowed else []
@@ -384,11 +519,56 @@ class UvInstaller:
         out, err = compile_.communicate()
         if compile_.returncode != 0:
             raise UvError(f"uv could not name the files of its own plan: {err.strip()[-300:]}")
-        tags = self._tags.communicate()[0].split()
-        return locked_files(out, tags, [_canonical(n) for n in allowed])
+        return locked_files(out, tags, allowed)
+
+    def interpreter_tags(self) -> list[str]:
+        """The target interpreter's wheel tags, best first; kept in spip's cache by the
+        interpreter's real path and its file's identity (they never change for one)."""
+        if self._tags:
+            return self._tags
+        real = Path(self.python).resolve()
+        try:
+            stat = real.stat()
+        except OSError as exc:
+            raise UvError(f"cannot read the target interpreter {self.python}: {exc}") from None
+        key = hashlib.sha256(f"{real}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()
+        cached = self.cache_dir / "uv" / "tags" / key
+        with contextlib.suppress(OSError):
+            self._tags = cached.read_text(encoding="utf-8").split()
+        if self._tags:
+            return self._tags
+        found = subprocess.run(
+            [self.python, "-I", "-c", _TAGS_SCRIPT, _packaging_home()],
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+        )
+        self._tags = found.stdout.split()
+        if found.returncode != 0 or not self._tags:
+            raise UvError(f"cannot read the wheel tags of {self.python}: {found.stderr[-200:]}")
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(cached, "\n".join(self._tags))
+        except OSError:
+            log.debug("could not keep the wheel tags of %s", self.python, exc_info=True)
+        return self._tags
 
     def resolved(self, resolution: Resolution) -> None:
-        """uv writes no report of its own."""
+        """uv writes no report of its own. A sync with nothing to install removes now
+        what it removes (nothing to check), or, in a dry run, says so."""
+        from spip.ui import output
+
+        if not self.removals:
+            return
+        if self.dry_run:
+            output.say(f"spip: uv pip sync would remove {', '.join(self.removals)}")
+        elif not json.loads(resolution.report or "{}").get("install"):
+            self._uninstall()
+
+    def _uninstall(self) -> int:
+        command = [self.uv, "--no-config", "pip", "uninstall", "--python", self.python]
+        command += [t for o in self.args.options if o.name in ("-t", "--prefix") for t in o.tokens]
+        return subprocess.call([*command, *self.removals], env=scrubbed_environ(os.environ))
 
     def prepare_install(self) -> None:
         if self.dry_run:
@@ -422,16 +602,14 @@ class UvInstaller:
             )
             return EXIT_UNSAFE
         pins = Path(self._tmp.name) / "pins.txt"
-        pins.write_text(
-            "".join(f"{d.name}=={d.version} --hash=sha256:{d.sha256}\n" for d in reversed(plan)),
-            encoding="utf-8",
-        )
+        pins.write_text(hashed_pins(plan), encoding="utf-8")
         needs_index = any(not d.is_wheel for d in plan)
         sources = index_options(self.args) if needs_index else ["--offline", "--no-index"]
         command = [self.uv, "--no-config", "pip", "install", "--python", self.python]
-        command += ["--no-cache", "--no-deps", "--find-links", str(folder), *sources]
+        command += ["--no-deps", *file_sources(self.cache_dir, plan, files, folder), *sources]
         command += ["--require-hashes", "-r", str(pins), *install_options(self.args)]
-        return subprocess.call(command, env=scrubbed_environ(os.environ))
+        status = subprocess.call(command, env=scrubbed_environ(os.environ))
+        return self._uninstall() if status == 0 and self.removals else status
 
     def cancel(self) -> None:
         for proc in self._procs:
@@ -439,6 +617,40 @@ class UvInstaller:
                 proc.kill()
             proc.wait()
         self._tmp.cleanup()
+
+
+def file_sources(
+    cache_dir: Path, plan: Sequence[PlannedDist], files: Mapping[str, Path | None], folder: Path
+) -> list[str]:
+    """uv's options for where it finds the verified files, and which cache it keeps.
+
+    uv caches a find-links file by its path, so each file goes into a folder named by its
+    own sha256 under spip's cache (a hard link to the verified copy), where it stays: the
+    next install of that file takes uv's unpacked copy (~0.5 s less for 15 wheels), which
+    uv uses only when the sha256 it recorded is the pin's (``--require-hashes``). Where
+    that folder cannot be written, uv reads ``folder`` with no cache.
+    """
+    links = cache_dir / "uv" / "links"
+    dirs = []
+    try:
+        for dist in plan:
+            source = files[dist.name]
+            assert source is not None and dist.sha256
+            place = links / dist.sha256 / dist.filename
+            if not (place.is_file() and os.path.samefile(place, source)):
+                place.parent.mkdir(parents=True, exist_ok=True)
+                atomic_link(source, place)
+            dirs.append(place.parent)
+    except OSError as exc:
+        log.debug("uv reads the verified files with no cache: %s", exc)
+        return ["--no-cache", "--find-links", str(folder)]
+    cache = ["--cache-dir", str(cache_dir / "uv" / "cache")]
+    return [*cache, *(t for d in dirs for t in ("--find-links", str(d)))]
+
+
+def hashed_pins(plan: Sequence[PlannedDist]) -> str:
+    """``name==version --hash=sha256:...`` lines, dependencies first."""
+    return "".join(f"{d.name}=={d.version} --hash=sha256:{d.sha256}\n" for d in reversed(plan))
 
 
 def _project_file(path: str | None) -> bool:

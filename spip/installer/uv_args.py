@@ -124,6 +124,28 @@ _INSTALL_OPTIONS = frozenset(
 )
 # What the planning run drops of the user's options (spip gives its own).
 _PLAN_DROPS = frozenset({"--dry-run", "--output-format", "-p", "--no-build", "-q"})
+# What ``uv pip compile`` of the user's own requirements drops (it reads the ``-r`` files
+# as its sources; the rest say where and how to install, which a compile does not do).
+_COMPILE_DROPS = _PLAN_DROPS | {
+    "-r",
+    "-e",
+    "--no-editable",
+    "--no-editable-package",
+    "--require-hashes",
+    "--no-verify-hashes",
+    "--break-system-packages",
+    "--no-break-system-packages",
+    "-t",
+    "--prefix",
+    "--user",
+    "--exact",
+    "--strict",
+    "--check",
+    "--reinstall",
+    "--reinstall-package",
+    "--compile-bytecode",
+    "-v",
+}
 # What ``uv pip compile`` (files and hashes of the pinned plan) keeps: where to look.
 _INDEX_OPTIONS = frozenset(
     {
@@ -168,8 +190,15 @@ def install_options(args: PipInstallArgs) -> list[str]:
     return [t for o in args.options if o.name in _INSTALL_OPTIONS for t in o.tokens]
 
 
-def plan_options(args: PipInstallArgs) -> list[str]:
-    return args.tokens(drop=_PLAN_DROPS)
+def plan_options(args: PipInstallArgs, sync: bool = False) -> list[str]:
+    """The user's options for the planning run (a sync's ``-r`` files are its arguments)."""
+    return args.tokens(drop=_PLAN_DROPS | {"-r"} if sync else _PLAN_DROPS)
+
+
+def compile_options(args: PipInstallArgs) -> list[str]:
+    """The user's options that shape a resolution, for ``uv pip compile`` of the same
+    requirements (indexes, constraints, extras, prerelease and resolution strategy)."""
+    return args.tokens(drop=_COMPILE_DROPS)
 
 
 def index_options(args: PipInstallArgs) -> list[str]:

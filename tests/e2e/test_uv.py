@@ -117,7 +117,9 @@ def test_file_swapped_after_planning_is_never_installed(
     assert not (venv.site_packages / "evil.pth").exists()
 
 
-def _phase2(venv, folder: Path, name: str, sha256: str, env: dict, cwd: Path, *args: str) -> int:
+def _phase2(
+    venv, folder: Path, name: str, sha256: str, env: dict, cwd: Path, *args: str, cache: Path
+) -> int:
     """uv's install step alone, as spip runs it (real uv, a plan of one wheel)."""
     script = f"""
 import os, pathlib, sys
@@ -127,8 +129,9 @@ from spip.installer.uv_args import parse
 from spip.plan.report import parse_report
 url = "http://x/{underscore_name(name)}-1.0-py3-none-any.whl"
 file = LockedFile({name!r}, "1.0", url, {sha256!r})
-plan = parse_report(synthesised_report([file], [])).install
-installer = UvInstaller({UV!r}, parse({list(args)!r}), {str(venv.python)!r})
+plan = parse_report(synthesised_report([file], [], [None])).install
+cache = pathlib.Path({str(cache)!r})
+installer = UvInstaller({UV!r}, parse({list(args)!r}), {str(venv.python)!r}, cache)
 folder = pathlib.Path({str(folder)!r})
 status = installer.install(plan, {{plan[0].name: folder}}, folder)
 installer.cancel()
@@ -152,12 +155,13 @@ def test_stray_configured_find_links_cannot_supply_a_file(venv, uv_env, unique_n
     (tmp_path / "proj" / "uv.toml").write_text(f'[pip]\nfind-links = ["{stray / "tagged"}"]\n')
     env = {**uv_env, "UV_FIND_LINKS": str(stray)}
     sha = hashlib.sha256(good.read_bytes()).hexdigest()
-    assert _phase2(venv, good.parent, name, sha, env, tmp_path / "proj") == 0
+    cache = tmp_path / "spip-cache"
+    assert _phase2(venv, good.parent, name, sha, env, tmp_path / "proj", cache=cache) == 0
     assert (venv.site_packages / module).read_text() == "GOOD = 1\n"
     # --require-hashes fails closed: a file that does not match is not installed.
     other = tmp_path / "other"
     build_wheel(other, name, "1.0", files={module: "GOOD = 2\n"})
-    assert _phase2(venv, other, name, sha, env, tmp_path, "--reinstall") != 0
+    assert _phase2(venv, other, name, sha, env, tmp_path, "--reinstall", cache=cache) != 0
     assert (venv.site_packages / module).read_text() == "GOOD = 1\n"
 
 
@@ -174,3 +178,138 @@ def test_other_uv_commands_pass_through(run_spip, uv_env, venv, args):
         theirs.stdout,
         theirs.stderr,
     )
+
+
+def _plan(report: Path) -> dict[str, tuple[str, str]]:
+    return {p["name"]: (p["version"], p["sha256"]) for p in json.loads(report.read_text())["plan"]}
+
+
+def test_plan_is_what_uv_installs_into_this_environment(
+    run_spip, uv_env, venv, fake_index, unique_name, tmp_path
+):
+    """An installed version uv keeps changes the plan: not a fresh resolution's."""
+    import hashlib
+
+    top, mid, dep = unique_name("uvtop"), unique_name("uvmid"), unique_name("uvdep")
+    old = {v: fake_index.publish(dep, v) for v in ("1.0", "1.1")}
+    fake_index.publish(mid, "1.0", requires=[f"{dep}==1.0"])
+    fake_index.publish(mid, "1.1", requires=[f"{dep}==1.1"])
+    fake_index.publish(top, "1.0", requires=[f"{mid}>=1", dep])
+    # mid 1.0 is installed (its dep removed): uv keeps it, so dep must be 1.0, although
+    # a fresh resolution (the compile of the same requirement) picks mid 1.1 and dep 1.1.
+    assert spip_uv(run_spip, uv_env, "install", f"{mid}==1.0").returncode == 0
+    venv.pip("uninstall", "-y", dep)
+    report = tmp_path / "f.json"
+    result = spip_uv(run_spip, uv_env, "install", top, "--findings-json", report)
+    assert result.returncode == 0, result.stderr
+    sha = hashlib.sha256(old["1.0"].read_bytes()).hexdigest()
+    assert _plan(report) == {top: ("1.0", _plan(report)[top][1]), dep: ("1.0", sha)}
+    assert f"{underscore_name(dep)}-1.0.dist-info" in {
+        p.name for p in venv.site_packages.glob("*.dist-info")
+    }
+
+
+def test_best_ranked_wheel_of_several(run_spip, uv_env, venv, fake_index, unique_name, tmp_path):
+    name = unique_name("uvtags")
+    module = f"{underscore_name(name)}.py"
+    specific = f"py{sys.version_info[0]}{sys.version_info[1]}-none-any"
+    fake_index.publish(name, "1.0", files={module: "TAG = 'generic'\n"})
+    fake_index.publish(name, "1.0", files={module: "TAG = 'specific'\n"}, tag=specific)
+    result = spip_uv(run_spip, uv_env, "install", name)
+    assert result.returncode == 0, result.stderr
+    assert (venv.site_packages / module).read_text() == "TAG = 'specific'\n"
+    # the interpreter's tags are kept: a second plan needs no interpreter run for them
+    assert list((Path(uv_env["SPIP_CACHE_DIR"]) / "uv" / "tags").iterdir())
+
+
+def test_warm_install_uses_spips_own_uv_cache(
+    run_spip, uv_env, venv, fake_index, unique_name, tmp_path
+):
+    """The second install of a file takes uv's unpacked copy from spip's cache; a link
+    folder holding another file is put right first (uv, with its cache gone, would
+    refuse it under --require-hashes), so the verified bytes land."""
+    import shutil
+
+    name = unique_name("uvwarm")
+    module = f"{underscore_name(name)}.py"
+    fake_index.publish(name, "1.0", files={module: "GOOD = 1\n"})
+    assert spip_uv(run_spip, uv_env, "install", name).returncode == 0
+    links = Path(uv_env["SPIP_CACHE_DIR"]) / "uv" / "links"
+    (placed,) = [p for p in links.glob("*/*.whl") if p.name.startswith(underscore_name(name))]
+    uv_cache = Path(uv_env["SPIP_CACHE_DIR"]) / "uv" / "cache"
+    assert any(uv_cache.iterdir())
+    shutil.rmtree(uv_cache)
+    evil = build_wheel(tmp_path / "evil", name, "1.0", files={module: "GOOD = 0\n"})
+    placed.unlink()
+    placed.write_bytes(evil.read_bytes())
+    for path in venv.site_packages.glob(f"{underscore_name(name)}*"):
+        path.unlink() if path.is_file() else shutil.rmtree(path)
+    result = spip_uv(run_spip, uv_env, "install", name)
+    assert result.returncode == 0, result.stderr
+    assert (venv.site_packages / module).read_text() == "GOOD = 1\n"
+
+
+def test_sync_installs_the_pins_and_removes_the_rest(
+    run_spip, uv_env, venv, fake_index, unique_name, tmp_path
+):
+    keep, drop, new = unique_name("uvkeep"), unique_name("uvdrop"), unique_name("uvnew")
+    for name in (keep, drop, new):
+        fake_index.publish(name, "1.0")
+    fake_index.publish(keep, "1.1")
+    assert spip_uv(run_spip, uv_env, "install", f"{keep}==1.0", drop).returncode == 0
+    reqs = tmp_path / "requirements.txt"
+    reqs.write_text(f"{keep}==1.1\n{new}==1.0\n")
+    dry = spip_uv(run_spip, uv_env, "sync", "--dry-run", reqs)
+    assert dry.returncode == 0, dry.stderr
+    assert f"would remove {drop}" in dry.stderr
+    assert underscore_name(drop) in installed(venv)
+    report = tmp_path / "f.json"
+    result = spip_uv(run_spip, uv_env, "sync", reqs, "--findings-json", report)
+    assert result.returncode == 0, result.stderr
+    assert {(p["name"], p["version"]) for p in json.loads(report.read_text())["plan"]} == {
+        (keep, "1.1"),
+        (new, "1.0"),
+    }
+    dists = {p.name for p in venv.site_packages.glob("*.dist-info")}
+    assert f"{underscore_name(keep)}-1.1.dist-info" in dists
+    assert underscore_name(new) in installed(venv) and underscore_name(drop) not in installed(venv)
+    # nothing to install, one to remove: removed, nothing checked
+    reqs.write_text(f"{keep}==1.1\n")
+    assert spip_uv(run_spip, uv_env, "sync", reqs).returncode == 0
+    assert underscore_name(new) not in installed(venv)
+
+
+def test_sync_of_a_hidden_code_pth_is_refused(
+    run_spip, uv_env, venv, fake_index, unique_name, tmp_path
+):
+    name = unique_name("uvsyncpth")
+    payload = "import base64; exec(base64.b64decode('cHJpbnQoMSk='))\n"
+    fake_index.publish(name, "1.0", files={f"{underscore_name(name)}.pth": payload})
+    reqs = tmp_path / "requirements.txt"
+    reqs.write_text(f"{name}==1.0\n")
+    result = spip_uv(run_spip, uv_env, "sync", reqs)
+    assert result.returncode == REFUSED
+    assert underscore_name(name) not in installed(venv)
+
+
+def test_python_option_plans_for_that_environment(
+    run_spip, uv_env, venv, template_venv, fake_index, unique_name, tmp_path
+):
+    """``--python OTHER``: uv's plan is for OTHER (which has the dependency), not for the
+    active venv (which has not)."""
+    other = template_venv.clone(tmp_path / "other", venv.env)
+    top, dep = unique_name("uvtop"), unique_name("uvdep")
+    fake_index.publish(dep, "1.0")
+    fake_index.publish(top, "1.0", requires=[dep])
+    python = str(other.python)
+    assert spip_uv(run_spip, uv_env, "install", "--python", python, dep).returncode == 0
+    report = tmp_path / "f.json"
+    result = spip_uv(
+        run_spip, uv_env, "install", "--python", python, top, "--findings-json", report
+    )
+    assert result.returncode == 0, result.stderr
+    assert [p["name"] for p in json.loads(report.read_text())["plan"]] == [top]
+    assert underscore_name(top) in {
+        p.name.split("-")[0] for p in other.site_packages.glob("*.dist-info")
+    }
+    assert underscore_name(top) not in installed(venv)
