@@ -94,15 +94,17 @@ def unverified(
     check: Check, package: str, version: str | None, reason: str, floor: Severity = Severity.LOW
 ) -> Finding:
     """The finding for a check that could not see what it needs (at least ``floor``)."""
+    severity = max(check.unverified, floor)
     return Finding(
         check=UNVERIFIED,
-        severity=max(check.unverified, floor),
+        severity=severity,
         package=package,
         version=version,
         message=f"could not run the {check.id} check: {reason}",
         evidence={"check": check.id, "reason": reason},
-        # A metadata heuristic without data is a note; a content check's gap is a risk.
-        informational=check.unverified is Severity.LOW,
+        # A metadata heuristic without data is a note; a content check's gap, or a file
+        # no index describes (fail closed), is a risk.
+        informational=severity is Severity.LOW,
     )
 
 
