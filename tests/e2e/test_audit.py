@@ -14,6 +14,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from spip.checks import fresh_release
 from spip.policy.gate import EXIT_REFUSED
 
 SCHEMA = json.loads((Path(__file__).parent.parent / "data" / "sarif-schema-2.1.0.json").read_text())
@@ -73,7 +74,7 @@ def test_a_fresh_release_in_requirements_is_refused_with_its_line_in_sarif(
     assert location["artifactLocation"]["uri"] == "requirements.txt"
     assert location["region"]["startLine"] == 3
     rules = {rule["id"]: rule for rule in run["tool"]["driver"]["rules"]}
-    assert "uploaded" in rules["fresh-release"]["help"]["text"]
+    assert rules["fresh-release"]["help"]["text"] == fresh_release.CHECK.summary
     assert run["invocations"][0]["exitCode"] == EXIT_REFUSED
     assert _freeze(venv) == before
 
