@@ -6,10 +6,14 @@ account reset, and a new release (or a new file of an old release) pushed to eve
 who still depends on it (``ctx``, 2022: 0.1.2 from 2014, then 0.2.2 and 0.2.6). Two
 index-data signals, both MEDIUM:
 
-- the selected release came ``DORMANT_DAYS`` or more after the release before it, and
-  is itself less than ``RECENT_DAYS`` old (a revival that stood for a year is history);
+- the selected release came ``DORMANT_DAYS`` or more after the release before it;
 - the selected file of an existing release was uploaded after a newer release was out:
-  a file added to an old version later. Platform wheels added to old releases (new
+  a file added to an old version later.
+
+Either only while the upload is less than ``RECENT_DAYS`` old: a hostile revival is
+found and taken down within days (``ctx`` lasted ten), so one that has stood for a
+month is history, not an attack in progress — measured with ``make eval-ci``, a year
+refused boto3 and pydantic for jmespath's and annotated-types' real revivals. Platform wheels added to old releases (new
   Python versions, new platforms) are routine and not counted; an sdist or a pure
   wheel is.
 """
@@ -31,7 +35,7 @@ if TYPE_CHECKING:
 
 ID = "dormant-revival"
 DORMANT_DAYS = 730
-RECENT_DAYS = 365
+RECENT_DAYS = 30
 
 
 def _portable(filename: str) -> bool:
@@ -77,7 +81,13 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
     uploaded = selected.upload_time or clock.now()  # every file of ``mine`` has one
     version = neutralise(dist.version)
     first_newer = min(newer, default=None)
-    if first_newer is not None and uploaded > first_newer and _portable(selected.filename):
+    recent = (clock.now() - uploaded).days < RECENT_DAYS
+    if (
+        recent
+        and first_newer is not None
+        and uploaded > first_newer
+        and _portable(selected.filename)
+    ):
         message = (
             f"its file {neutralise(selected.filename, limit=80)} was uploaded on "
             f"{_day(uploaded)}, after a newer release was out ({_day(first_newer)}): "

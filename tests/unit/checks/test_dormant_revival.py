@@ -46,3 +46,19 @@ def test_steady_and_old_revivals_pass(fake_index: FakeIndex, unique_name, tmp_pa
     stood = fake_index.publish(old, "2.0", upload_time=2 * YEAR)  # revived long ago
     for wheel in (recent, stood):
         assert check(fake_index, tmp_path, planned_wheel(fake_index, wheel), ONLY) == []
+
+
+def test_a_revival_that_has_stood_for_months_passes(
+    fake_index: FakeIndex, unique_name, tmp_path: Path
+) -> None:
+    """jmespath 1.1.0 came 3.6 years after 1.0.1 and has stood for ten months: no alarm
+    (it made every boto3 install refuse in ``make eval-ci``)."""
+    name = unique_name("jmes")
+    fake_index.publish(name, "1.0.1", upload_time=4 * YEAR)
+    revived = fake_index.publish(name, "1.1.0", upload_time=timedelta(days=300))
+    assert check(fake_index, tmp_path, planned_wheel(fake_index, revived), ONLY) == []
+    reupload = unique_name("reup")
+    fake_index.publish(reupload, "1.0", upload_time=2 * YEAR)
+    fake_index.publish(reupload, "1.1", upload_time=YEAR)
+    old_file = fake_index.republish(reupload, "1.0", upload_time=timedelta(days=200))
+    assert check(fake_index, tmp_path, planned_wheel(fake_index, old_file), ONLY) == []
