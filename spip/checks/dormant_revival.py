@@ -8,14 +8,14 @@ index-data signals, both MEDIUM:
 
 - the selected release came ``DORMANT_DAYS`` or more after the release before it;
 - the selected file of an existing release was uploaded after a newer release was out:
-  a file added to an old version later.
+  a file added to an old version later. Platform wheels added to old releases (new
+  Python versions, new platforms) are routine and not counted; an sdist or a pure
+  wheel is.
 
 Either only while the upload is less than ``RECENT_DAYS`` old: a hostile revival is
 found and taken down within days (``ctx`` lasted ten), so one that has stood for a
-month is history, not an attack in progress — measured with ``make eval-ci``, a year
-refused boto3 and pydantic for jmespath's and annotated-types' real revivals. Platform wheels added to old releases (new
-  Python versions, new platforms) are routine and not counted; an sdist or a pure
-  wheel is.
+month is history, not an attack in progress (with a year, ``make eval-ci`` refused
+boto3 and pydantic for jmespath's and annotated-types' real revivals).
 """
 
 from __future__ import annotations
