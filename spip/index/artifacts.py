@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from spip.core.atomic import atomic_link, atomic_write
 from spip.core.hashing import sha256_file
 from spip.core.logs import log
+from spip.index.errors import RETRY_DELAY, TRANSIENT_STATUS
 from spip.index.wheelzip import ArchiveError, verify_wheel
 from spip.ui.sanitize import neutralise
 
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from spip.plan.report import PlannedDist
 
 _CHUNK = 1 << 16
+ATTEMPTS = 3  # tries of one download (pip's default --retries is 5)
 
 
 def stored_file(cache_dir: Path, sha256: str) -> Path:
@@ -226,11 +228,28 @@ class Artifacts:
                 log.debug("could not note %s as checked", path, exc_info=True)
 
     async def _download(self, url: str, dest: Path) -> str:
+        """Download ``url`` into ``dest``, returning its sha256; a dropped connection or a
+        gateway's 502-504 is tried again (pip retries too), up to ``ATTEMPTS`` times."""
         import httpx
 
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return await self._download_once(url, dest)
+            except (httpx.TransportError, _Transient) as exc:
+                if attempt == ATTEMPTS:
+                    raise FetchError(f"{type(exc).__name__} for {neutralise(url)}") from None
+                log.debug("download of %s failed (%s), trying again", url, exc)
+                await asyncio.sleep(RETRY_DELAY * attempt)
+            except httpx.HTTPError as exc:
+                raise FetchError(f"{type(exc).__name__} for {neutralise(url)}") from None
+        raise AssertionError("unreachable")
+
+    async def _download_once(self, url: str, dest: Path) -> str:
         digest = hashlib.sha256()
         try:
             async with self._client.stream("GET", url) as response:
+                if response.status_code in TRANSIENT_STATUS:
+                    raise _Transient(f"HTTP {response.status_code}")
                 if response.status_code != 200:
                     raise FetchError(f"HTTP {response.status_code} for {neutralise(url)}")
                 with dest.open("wb") as out:
@@ -238,11 +257,13 @@ class Artifacts:
                         digest.update(chunk)
                         out.write(chunk)
                         self.downloaded_bytes += len(chunk)
-        except httpx.HTTPError as exc:
-            raise FetchError(f"{type(exc).__name__} for {neutralise(url)}") from None
         except OSError as exc:
             raise FetchError(f"cannot write {dest}: {exc.strerror}") from None
         return digest.hexdigest()
+
+
+class _Transient(Exception):
+    """An answer worth asking again for (a gateway that timed out, a server restarting)."""
 
 
 def _copy_hashing(src: Path, dest: Path) -> str:

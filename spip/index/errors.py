@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+# Answers worth asking again for (a gateway that timed out, a server restarting), and how
+# long to wait before the next try (times the attempt).
+TRANSIENT_STATUS = frozenset({502, 503, 504})
+RETRY_DELAY = 0.25
+
 
 class DataUnavailable(Exception):
     """Data could not be had from the index (server down, garbage answer, timeout)."""

@@ -27,7 +27,7 @@ from spip.core.distfiles import SDIST_SUFFIXES, parse_dist_filename
 from spip.core.emails import email_domains
 from spip.core.versions import parse_version, same_version
 from spip.index.cache import Cache, Entry
-from spip.index.errors import DataUnavailable, FileUnknown
+from spip.index.errors import RETRY_DELAY, TRANSIENT_STATUS, DataUnavailable, FileUnknown
 from spip.ui.sanitize import neutralise
 
 if TYPE_CHECKING:
@@ -51,8 +51,6 @@ SIMPLE_HTML = "application/vnd.pypi.simple.v1+html"
 RELEASE_TTL = 24 * 3600.0
 # Project-level pages are reused this long, then revalidated by ETag (or fetched again).
 PROJECT_TTL = 10 * 60.0
-RETRY_DELAY = 0.25
-TRANSIENT_STATUS = frozenset({502, 503, 504})
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)

@@ -93,3 +93,37 @@ def test_prefetch_of_a_known_url_downloads_nothing(fake_index, unique_name, tmp_
     asyncio.run(fetch_all(plan, tmp_path, prefetch=url))
     files, downloaded = asyncio.run(fetch_all(plan, tmp_path, prefetch=url))
     assert downloaded == 0 and files[name] is not None
+
+
+def test_a_dropped_connection_or_a_gateway_error_is_tried_again(
+    fake_index, unique_name, tmp_path, monkeypatch
+):
+    import spip.index.artifacts
+
+    monkeypatch.setattr(spip.index.artifacts, "RETRY_DELAY", 0)
+    wheel = fake_index.publish(unique_name("retry"), "1.0")
+    data = wheel.read_bytes()
+    answers: list[object] = [httpx.ReadError("dropped"), 503, data]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        if isinstance(answer, int):
+            return httpx.Response(answer)
+        return httpx.Response(200, content=answer)
+
+    async def go():
+        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+            artifacts = Artifacts(client, tmp_path)
+            plan = planned(f"https://files.example/{wheel.name}", hashlib.sha256(data).hexdigest())
+            try:
+                artifacts.start(plan)
+                return await artifacts.wait_all(), artifacts.errors
+            finally:
+                artifacts.cleanup()
+
+    files, errors = asyncio.run(go())
+    assert errors == {} and answers == []  # the third try got the file
+    (path,) = files.values()
+    assert path is not None
