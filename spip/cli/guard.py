@@ -31,7 +31,9 @@ def run_guarded(
 ) -> NoReturn:
     """Install through ``installer``, checked; leaves the process with the exit status.
     ``cooldown``: ``--cooldown``/``--no-cooldown`` (True/False) or ``"strict"``."""
-    run_built(lambda _: installer, sensitivity, ignore_warning, findings_json, cooldown)
+    run_built(
+        lambda _: installer, sensitivity, ignore_warning, findings_json, cooldown, started=installer
+    )
 
 
 def run_built(
@@ -41,16 +43,18 @@ def run_built(
     findings_json: Path | None,
     cooldown: str | bool | None = None,
     then: Callable[[int], None] | None = None,
+    started: Installer | None = None,
 ) -> NoReturn:
     """:func:`run_guarded` with an installer that needs spip's settings (its cache folder)
     to start: ``build`` gets them, and exits with its own message when it cannot.
-    ``then`` gets the exit status once the install is over (``pipx run`` runs the app)."""
+    ``then`` gets the exit status once the install is over (``pipx run`` runs the app).
+    ``started``: an installer already running (its pips), stopped if the settings fail."""
     from spip.index.errors import ClientSettingsError
     from spip.install import front
     from spip.installer.pip_args import ArgsError
     from spip.policy import config as config_mod
 
-    installer: Installer | None = None
+    installer = started
     try:
         settings = config_mod.load(
             {
