@@ -299,9 +299,16 @@ for module in {_MORE_MODULES!r}:
         pass
 signal.signal(signal.SIGINT, signal.SIG_IGN)
 orders = socket.socket(fileno=int(sys.argv[1]))
+# A datagram socket says nothing when spip dies (kill -9): look at the parent now and then.
+parent = int(sys.argv[2])
+orders.settimeout(1.0)
 while True:
     try:
         order, fds, _, _ = socket.recv_fds(orders, 1 << 20, 3)
+    except TimeoutError:
+        if os.getppid() != parent:
+            break
+        continue
     except OSError:
         break
     if not order:
@@ -364,7 +371,7 @@ class PipServer:
         self.python = python
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
         self._proc = subprocess.Popen(
-            [python, "-c", _SERVER, str(theirs.fileno())],
+            [python, "-c", _SERVER, str(theirs.fileno()), str(os.getpid())],
             pass_fds=(theirs.fileno(),),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,

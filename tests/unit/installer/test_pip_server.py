@@ -107,3 +107,32 @@ def test_cancel_twice_is_harmless():
     server.cancel()
     server.cancel()
     assert server._proc.returncode is not None
+
+
+def test_the_server_ends_when_spip_is_killed(tmp_path) -> None:
+    """kill -9 of spip must not leave its pip server behind (a datagram socket gives no EOF)."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    script = (
+        "import os, sys\n"
+        "from spip.installer.pip_process import PipServer\n"
+        "print(PipServer(sys.executable)._proc.pid, flush=True)\n"
+        "os._exit(0)\n"
+    )
+    pid = int(
+        subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+        ).stdout
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.2)
+    os.kill(pid, 9)
+    raise AssertionError("the orphaned pip server is still running")
