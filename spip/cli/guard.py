@@ -22,6 +22,13 @@ def fail(message: str, status: int = 2) -> NoReturn:
     sys.exit(status)
 
 
+def interrupted() -> NoReturn:
+    """Ctrl-C or SIGTERM before the install began."""
+    click.echo("spip: interrupted; nothing was installed.", err=True)
+    sys.stderr.flush()
+    os._exit(130)  # no waiting on a thread that reads the terminal
+
+
 def run_guarded(
     installer: Installer,
     sensitivity: str | None,
@@ -49,13 +56,20 @@ def run_built(
     to start: ``build`` gets them, and exits with its own message when it cannot.
     ``then`` gets the exit status once the install is over (``pipx run`` runs the app).
     ``started``: an installer already running (its pips), stopped if the settings fail."""
+    from spip.core.atomic import cannot_write
+    from spip.core.interrupts import interrupts
+    from spip.core.tempdirs import sweep
     from spip.index.errors import ClientSettingsError
     from spip.install import front
     from spip.installer.pip_args import ArgsError
     from spip.policy import config as config_mod
 
     installer = started
+    interrupts.install()
+    if started is not None:
+        interrupts.on_stop(started.cancel)  # a signal stops its processes at once
     try:
+        sweep()  # what earlier runs that crashed or were killed left in the temp dir
         settings = config_mod.load(
             {
                 "sensitivity": sensitivity,
@@ -64,20 +78,22 @@ def run_built(
                 "cooldown": cooldown,
             }
         )
-        if settings.findings_json is not None:
-            folder = settings.findings_json.resolve().parent
-            if not folder.is_dir() or not os.access(folder, os.W_OK):
-                raise ArgsError(
-                    f"cannot write the findings file {settings.findings_json}: "
-                    "its folder does not exist or is not writable"
-                )
+        target = settings.findings_json
+        if target is not None and (why := cannot_write(target)) is not None:
+            raise ArgsError(f"cannot write the findings file {target}: {why}")
         installer = build(settings)
+        if installer is not started:
+            interrupts.on_stop(installer.cancel)
         interactive = sys.stdin.isatty() and not installer.no_input
         status = front.run(installer, settings, interactive)
     except (config_mod.ConfigError, ArgsError, ClientSettingsError) as exc:
         if installer is not None:
             installer.cancel()
         fail(str(exc))
+    except KeyboardInterrupt:  # before the install began
+        if installer is not None:
+            installer.cancel()
+        interrupted()
     # The install is over: its files are closed and its temporary folders gone.
     # Tearing down the interpreter with httpx and pydantic loaded costs ~0.1 s
     # that buys the user nothing, so leave at once (measured in `make bench`).

@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from spip import __version__
-from spip.cli.guard import fail, run_guarded
+from spip.cli.guard import fail, interrupted, run_guarded
 from spip.cli.help import spip_commands_help, spip_options_help
 from spip.installer.pip_args import GENERAL_VALUE_OPTIONS
 
@@ -63,18 +63,32 @@ def install(
         click.echo(spip_options_help())
         sys.exit(0)
 
+    from spip.core.interrupts import interrupts
     from spip.installer.pip_args import ArgsError, parse
 
+    interrupts.install()  # Ctrl-C and SIGTERM: one line and exit 130, from now on
     try:
         parsed = parse(args)
     except ArgsError as exc:
         fail(str(exc))
+    except KeyboardInterrupt:
+        interrupted()
+    from spip.core.atomic import cannot_write
     from spip.core.logs import configure
 
     configure(verbose=parsed.has("-v", "--verbose"))
+    for report in parsed.values("--report"):  # pip's report, which spip hands on
+        if report != "-" and (why := cannot_write(Path(report))) is not None:
+            fail(f"cannot write pip's report {report}: {why}")
     # Phase 1's pip takes ~0.2 s to import itself: it starts now, while spip
     # loads the rest of itself and screens the names (it gets its orders after).
-    installer = PipInstaller.start(parsed)
+    try:
+        installer = PipInstaller.start(parsed)
+    except OSError as exc:
+        python = target_python(parsed, os.environ)
+        fail(f"cannot run the Python interpreter {python}: {exc.strerror or exc}")
+    except KeyboardInterrupt:
+        interrupted()
 
     run_guarded(
         installer,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -43,3 +44,24 @@ def atomic_link(src: Path, dest: Path) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def cannot_write(path: Path) -> str | None:
+    """Why a file cannot be written at ``path`` (through a symlink, or into a device such
+    as ``/dev/stdout``), in a few words; None when it can."""
+    try:
+        st = os.stat(path)  # what a symlink points at
+    except FileNotFoundError:
+        folder = Path(os.path.realpath(path)).parent
+        if not folder.is_dir():
+            return "its folder does not exist"
+        return None if os.access(folder, os.W_OK) else "its folder is not writable"
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    if stat.S_ISDIR(st.st_mode):
+        return "it is a folder"
+    if not os.access(path, os.W_OK):
+        return "it is not writable"
+    if stat.S_ISREG(st.st_mode) and not os.access(Path(os.path.realpath(path)).parent, os.W_OK):
+        return "its folder is not writable"
+    return None

@@ -15,7 +15,6 @@ import asyncio
 import hashlib
 import os
 import shutil
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +23,7 @@ from urllib.parse import urlsplit
 from spip.core.atomic import atomic_link, atomic_write
 from spip.core.hashing import sha256_file
 from spip.core.logs import log
+from spip.core.tempdirs import make_temp_dir
 from spip.index.errors import RETRY_DELAY, TRANSIENT_STATUS
 from spip.index.wheelzip import ArchiveError, verify_wheel
 from spip.ui.sanitize import neutralise
@@ -67,7 +67,7 @@ class Artifacts:
     def __init__(self, client: httpx.AsyncClient, cache_dir: Path) -> None:
         self._client = client
         self._store = cache_dir / "files"
-        self.folder = Path(tempfile.mkdtemp(prefix="spip-files-"))
+        self.folder = make_temp_dir("spip-files-")
         self._tasks: dict[str, asyncio.Task[Path | None]] = {}
         self._wheels: set[str] = set()
         self._prefetches: dict[str, asyncio.Task[None]] = {}  # by URL, and by file name

@@ -24,8 +24,11 @@ from spip.afterinstall.snapshot import Snapshot, take_snapshot
 from spip.checks import fresh_release, project_status, sdist_build
 from spip.checks.base import CheckContext, DirectReference
 from spip.checks.registry import check_direct, check_plan, check_unresolvable
+from spip.checks.startup_rules import is_startup_name
 from spip.core import clock
+from spip.core.interrupts import interrupts
 from spip.core.logs import log
+from spip.core.threads import in_daemon_thread
 from spip.index.artifacts import Artifacts, IntegrityError, UnfitFile
 from spip.index.cache import Cache
 from spip.index.http import make_client
@@ -33,13 +36,15 @@ from spip.index.netconf import net_settings
 from spip.index.pypi import PyPIClient
 from spip.install.builddeps import check_build_deps
 from spip.install.headstart import HeadStart
-from spip.install.outcome import finish, pass_gate, refuse
+from spip.install.outcome import finish, interrupted_install, letting_finish, pass_gate, refuse
 from spip.installer.base import HoldBack
 from spip.installer.pip_process import python_version
+from spip.local import journal
 from spip.local.history import History
 from spip.plan.report import PlannedDist, ReportError, parse_report
 from spip.policy import gate
 from spip.ui import output
+from spip.ui.sanitize import neutralise_lines
 
 if TYPE_CHECKING:
     from spip.install.state import InstallState
@@ -63,6 +68,7 @@ class _Session:
     dirs: list[Path] = field(default_factory=list)  # the directories the install writes to
     before: Snapshot = field(default_factory=dict)  # and what they held before it
     build_files: list[Artifacts] = field(default_factory=list)  # builds' dependencies
+    journal: Path | None = None  # the note of the install under way (local/journal.py)
 
     @property
     def artifacts(self) -> Artifacts:
@@ -122,10 +128,15 @@ async def _steps(
     files = await fetch(state, session)
     if files is None:
         return state.status
-    status = await install(state, installer, files, session)
-    if status != 0:
-        return finish(state, "pip-failed", status)
-    return await review(state, session)
+    # From here a Ctrl-C or SIGTERM lets pip finish and spip review what landed.
+    with interrupts.deferred(letting_finish):
+        status = await install(state, installer, files, session)
+        if status != 0:
+            status = interrupted_install(state, "pip-failed", status)
+        else:
+            status = await review(state, session)
+    journal.end(session.journal)
+    return status
 
 
 async def resolve(
@@ -193,8 +204,8 @@ async def resolve(
         missing = [n for n in found if n not in allowed]
         if not missing:
             # not a wheels problem (no such version, another Python, a conflict): pip's error
-            sys.stdout.write(res.stdout)
-            sys.stderr.write(res.stderr)
+            sys.stdout.write(neutralise_lines(res.stdout))
+            sys.stderr.write(neutralise_lines(res.stderr))
             names = [canonicalize_name(n) for n in res.missing]
             for line in await project_status.why_unresolvable(names, session.ctx):
                 output.say(line)
@@ -287,10 +298,12 @@ def plan(state: InstallState, installer: Installer, resolution: Resolution) -> b
         output.say(f"spip: error: {exc}; nothing was installed.", fg="red")
         finish(state, "failed", gate.EXIT_UNSAFE)
         return False
-    sys.stderr.write(resolution.stderr)
+    sys.stderr.write(neutralise_lines(resolution.stderr))  # pip's warnings, with index text
     installer.resolved(resolution)
     if not state.plan:
-        sys.stdout.write(resolution.stdout)  # what pip prints when everything is satisfied
+        sys.stdout.write(
+            neutralise_lines(resolution.stdout)
+        )  # what pip prints when everything is satisfied
         finish(state, "nothing-to-install", 0)
         return False
     return True
@@ -316,8 +329,9 @@ async def check(state: InstallState, session: _Session) -> gate.Verdict | None:
             output.say(f"spip: error: {reason}; nothing was installed.", fg="red", bold=True)
         finish(state, "refused", gate.EXIT_UNSAFE)
         return None
-    # In a thread: the downloads go on while a person reads the question.
-    return await asyncio.to_thread(pass_gate, state, findings)
+    # In a thread: the downloads go on while a person reads the question. A daemon
+    # thread: a Ctrl-C at the question ends the run without waiting for an answer.
+    return await in_daemon_thread(pass_gate, state, findings)
 
 
 async def fetch(state: InstallState, session: _Session) -> dict[str, Path | None] | None:
@@ -344,6 +358,11 @@ async def install(
     """Phase 2: the installer installs exactly the verified files, snapshots around it."""
     session.dirs = installer.install_dirs()
     session.before = take_snapshot(session.dirs)
+    startup = [
+        d / n for d, entries in session.before.items() for n in entries if is_startup_name(n)
+    ]
+    planned = [f"{d.name} {d.version}" for d in state.plan]
+    session.journal = journal.begin(state.config.cache_dir, planned, session.dirs, startup)
     start = state.since_start()
     folder = session.artifacts.folder
     job = asyncio.ensure_future(asyncio.to_thread(installer.install, state.plan, files, folder))
@@ -361,7 +380,8 @@ async def review(state: InstallState, session: _Session) -> int:
 
     await asyncio.to_thread(session.ctx.history.record_installed, state.plan)
     after = take_snapshot(session.dirs)
-    ask = (lambda path: output.confirm(f"spip: keep {path}?")) if state.interactive else None
+    asking = state.interactive and interrupts.received is None
+    ask = (lambda path: output.confirm(f"spip: keep {path}?")) if asking else None
     found = await review_startup_files(session.before, after, session.ctx, ask)
     state.findings.extend(found.findings)
     if found.quarantined or found.not_moved:
@@ -369,5 +389,5 @@ async def review(state: InstallState, session: _Session) -> int:
         # not be moved) still in place, which the review has said.
         state.extra["quarantined"] = [q.to_json() for q in found.quarantined]
         state.extra["not_moved"] = [str(p) for p in found.not_moved]
-        return finish(state, "installed-quarantined", gate.EXIT_QUARANTINED)
-    return finish(state, "installed", 0)
+        return interrupted_install(state, "installed-quarantined", gate.EXIT_QUARANTINED)
+    return interrupted_install(state, "installed", 0)

@@ -12,9 +12,9 @@ import json
 import os
 import queue
 import re
+import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +24,7 @@ from packaging.version import InvalidVersion, Version
 
 from spip.core.distfiles import parse_dist_filename
 from spip.core.logs import log
+from spip.core.tempdirs import make_temp_dir
 from spip.installer.base import BuildDeps, HoldBack, Resolution
 from spip.installer.distinfo import as_pip_would, requested_markers
 from spip.installer.local_sdists import Built, build, local_sdists
@@ -159,7 +160,8 @@ def phase2_environment(folder: Path) -> dict[str, str]:
 
 
 _PATHS_SCRIPT = """
-import json, site, sys, sysconfig
+import json, signal, site, sys, sysconfig
+signal.signal(signal.SIGINT, signal.SIG_IGN)  # spip stops it (a Ctrl-C reaches us all)
 a = json.loads(sys.argv[1])
 if a["target"]:
     dirs = [a["target"]]
@@ -248,9 +250,9 @@ class PipInstaller:
     def __init__(self, args: PipInstallArgs, python: str) -> None:
         self.args = args
         self.python = python
-        self._tmp = tempfile.TemporaryDirectory(prefix="spip-plan-")
+        self._tmp = make_temp_dir("spip-plan-")
         # pip's lines at a terminal as pip prints them; spip's own folders never
-        self._output = PipOutput([self._tmp.name], live=sys.stderr.isatty())
+        self._output = PipOutput([str(self._tmp)], live=sys.stderr.isatty())
         # pip, imported once, forks every run where the platform can (else each run
         # is a pip of its own, started early so that its import overlaps spip's work)
         self._server = PipServer(python) if can_fork() else None
@@ -325,13 +327,13 @@ class PipInstaller:
             self._built = self._build_local_sdists()
         pip, self._next = self._next or self._resolver(), None
         self._resolutions += 1
-        report = Path(self._tmp.name) / f"report-{self._resolutions}.json"
+        report = self._tmp / f"report-{self._resolutions}.json"
         args = ["install", "--dry-run", "--report", str(report), "--only-binary", ":all:"]
         for name in source_allowed:
             args += ["--no-binary", name]
         if hold_back is not None:
             version = self._last.pip_version if self._last else None
-            held = hold_back_args(hold_back, version, self.args, Path(self._tmp.name))
+            held = hold_back_args(hold_back, version, self.args, self._tmp)
             log.debug("the cooldown's planning run (pip %s): %s", version, " ".join(held))
             args += held
         args += self.args.tokens(drop={"--report", "--dry-run", "--python"})
@@ -353,7 +355,7 @@ class PipInstaller:
     def _pins(self, build: BuildDeps) -> BuildPins:
         """The hashed requirements file a build environment is filled from."""
         self._resolutions += 1
-        pins = Path(self._tmp.name) / f"build-pins-{self._resolutions}.txt"
+        pins = self._tmp / f"build-pins-{self._resolutions}.txt"
         lines = [f"{d.name}=={d.version} --hash=sha256:{d.sha256}\n" for d in build.plan]
         pins.write_text("".join(lines), encoding="utf-8")
         return BuildPins(build.requires, build.folder, pins)
@@ -372,7 +374,7 @@ class PipInstaller:
             if url:
                 return None, f"the build requirement {line!r} is not from an index"
         self._resolutions += 1
-        report = Path(self._tmp.name) / f"build-{self._resolutions}.json"
+        report = self._tmp / f"build-{self._resolutions}.json"
         args = ["install", "--dry-run", "--ignore-installed", "--only-binary", ":all:"]
         args += ["--report", str(report), *self.args.phase2_options(keep_index=True)]
         pip = pip_runner(self.python, self._server, capture=True)
@@ -393,11 +395,11 @@ class PipInstaller:
             return {}
         self._resolutions += 1
         guard = Guard(
-            Path(self._tmp.name) / f"built-{self._resolutions}.stop",
+            self._tmp / f"built-{self._resolutions}.stop",
             all_sources=True,
             builds=self._builds,
         )
-        into = Path(self._tmp.name) / f"built-{self._resolutions}"
+        into = self._tmp / f"built-{self._resolutions}"
         builder = self._next or self._resolver()
         self._next = self._resolver()
         built = build(builder, self.args, sdists, into, guard)
@@ -407,7 +409,10 @@ class PipInstaller:
 
     def resolved(self, resolution: Resolution) -> None:
         for path in self.args.values("--report"):  # the user asked pip for its report too
-            Path(path).write_text(resolution.report or "", encoding="utf-8")
+            if path == "-":  # as pip does: the report on stdout
+                sys.stdout.write(resolution.report or "")
+            else:
+                Path(path).write_text(resolution.report or "", encoding="utf-8")
         if self.dry_run:  # pip's own last word in a dry run
             for line in resolution.stdout.splitlines():
                 if line.startswith("Would install "):
@@ -481,9 +486,7 @@ class PipInstaller:
     def _build_guard(self, run: str) -> Guard:
         """Phase 2 builds only what the plan holds (every sdist in it was allowed), with
         the checked build dependencies of phase 1."""
-        return Guard(
-            Path(self._tmp.name) / f"phase2-{run}.stop", all_sources=True, builds=self._builds
-        )
+        return Guard(self._tmp / f"phase2-{run}.stop", all_sources=True, builds=self._builds)
 
     def _built_urls(self) -> dict[str, dict[str, object]]:
         """The wheels built from local sdists, by URL: the sdist's origin record."""
@@ -491,7 +494,7 @@ class PipInstaller:
 
     def _install_hashed(self, requirements: list[str], folder: Path, needs_index: bool) -> int:
         assert self._phase2 is not None
-        req_file = Path(self._tmp.name) / "requirements.txt"
+        req_file = self._tmp / "requirements.txt"
         req_file.write_text("\n".join(requirements) + "\n", encoding="utf-8")
         args = ["install", "--no-deps", "--require-hashes", "-r", str(req_file)]
         if self.args.has("--isolated"):  # pip then ignores the environment
@@ -510,4 +513,4 @@ class PipInstaller:
             self._server.cancel()
         if self._dirs is not None and self._dirs.poll() is None:
             self._dirs.kill()
-        self._tmp.cleanup()
+        shutil.rmtree(self._tmp, ignore_errors=True)

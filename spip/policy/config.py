@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from collections.abc import Mapping
@@ -137,14 +138,26 @@ def _coerce(attr: str, value: Any, origin: str) -> Any:
                 raise ValueError("must be a list of strings")
             return tuple(items)
         if attr == "fresh_release_hours":
-            hours = float(value)
-            if hours < 0:
-                raise ValueError("must not be negative")
+            if isinstance(value, bool) or not isinstance(value, int | float | str):
+                raise ValueError("must be a number of hours")
+            try:
+                hours = float(value)
+            except ValueError:
+                raise ValueError("must be a number of hours") from None
+            if not math.isfinite(hours) or hours < 0:
+                raise ValueError("must be a finite number of hours, 0 or more")
             return hours
         if attr in ("cache_dir", "findings_json"):
-            return Path(os.path.expanduser(str(value))) if str(value) else None
+            if not isinstance(value, str | os.PathLike):
+                raise ValueError("must be a path")
+            text = os.fspath(value)
+            if attr == "cache_dir" and not text.strip():
+                raise ValueError("must be a folder, not empty")
+            return Path(os.path.expanduser(text)) if text else None
         if attr in ("pypi_url", "osv_url"):
-            url = str(value).strip().rstrip("/")
+            if not isinstance(value, str):
+                raise ValueError("must be an http(s) URL")
+            url = value.strip().rstrip("/")
             if attr == "osv_url" and not url:
                 return None
             if not url.startswith(("http://", "https://")):
@@ -184,6 +197,8 @@ def _read_toml(path: Path) -> dict[str, Any] | None:
             return toml.load(fh)
     except FileNotFoundError:
         return None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: cannot read: it is not UTF-8 text") from None
     except (OSError, toml.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
 

@@ -15,6 +15,8 @@ from spip.ui.sanitize import neutralise
 if TYPE_CHECKING:
     from spip.plan.report import PlannedDist
 
+# Findings printed per package, the most severe first; the findings document keeps all.
+MAX_SHOWN_PER_PACKAGE = 8
 _COLOURS = {Severity.LOW: "yellow", Severity.MEDIUM: "bright_red", Severity.HIGH: "red"}
 
 
@@ -55,7 +57,8 @@ def show_findings(
     for package, found in by_package.items():
         version = versions.get(package) or found[0].version
         say(f"  {neutralise(package, 80)} {neutralise(version or '', 40)}".rstrip())
-        for f in sorted(found, key=lambda f: (accepted(f), -f.severity)):
+        ranked = sorted(found, key=lambda f: (accepted(f), -f.severity))
+        for f in ranked[:MAX_SHOWN_PER_PACKAGE]:
             if accepted(f):
                 click.echo(f"    accepted {f.check} (your allow setting)", err=True)
                 continue
@@ -65,6 +68,9 @@ def show_findings(
                 else f"{f.severity.name:<6}"
             )
             click.echo(f"    {label} {f.check}: {neutralise(f.message, 400)}", err=True)
+        if len(ranked) > MAX_SHOWN_PER_PACKAGE:
+            rest = len(ranked) - MAX_SHOWN_PER_PACKAGE
+            say(f"    ... and {rest} more (all of them are in the --findings-json document)")
 
 
 def show_plan(plan: Sequence[PlannedDist]) -> None:
