@@ -9,11 +9,20 @@ from __future__ import annotations
 import logging
 import os
 
+from spip.core.redact import redact
+
 log = logging.getLogger("spip")
 
 
 def debug_wanted(verbose: bool = False) -> bool:
     return verbose or os.environ.get("SPIP_DEBUG", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+class _Redacting(logging.Formatter):
+    """No URL credentials in the debug log either (tracebacks included)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
 
 
 def configure(verbose: bool = False) -> None:
@@ -22,7 +31,7 @@ def configure(verbose: bool = False) -> None:
         return
     if debug_wanted(verbose):
         handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("spip: debug: %(message)s"))
+        handler.setFormatter(_Redacting("spip: debug: %(message)s"))
         log.addHandler(handler)
         log.setLevel(logging.DEBUG)
     else:

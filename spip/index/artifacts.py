@@ -15,7 +15,7 @@ import asyncio
 import hashlib
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -245,21 +245,40 @@ class Artifacts:
         raise AssertionError("unreachable")
 
     async def _download_once(self, url: str, dest: Path) -> str:
+        from spip.index.http import request_deadline
+
         digest = hashlib.sha256()
+        # httpx's timeouts are per read: a server sending a byte a second never trips
+        # them. The answer's head, and then every chunk, must come within pip's timeout.
+        deadline = request_deadline(self._client)
         try:
-            async with self._client.stream("GET", url) as response:
+            stream = self._client.stream("GET", url)
+            response = await asyncio.wait_for(stream.__aenter__(), deadline)
+            try:
                 if response.status_code in TRANSIENT_STATUS:
                     raise _Transient(f"HTTP {response.status_code}")
                 if response.status_code != 200:
                     raise FetchError(f"HTTP {response.status_code} for {neutralise(url)}")
+                chunks = response.aiter_bytes(_CHUNK).__aiter__()
                 with dest.open("wb") as out:
-                    async for chunk in response.aiter_bytes(_CHUNK):
+                    while chunk := await asyncio.wait_for(_next(chunks), deadline):
                         digest.update(chunk)
                         out.write(chunk)
                         self.downloaded_bytes += len(chunk)
+            finally:
+                await stream.__aexit__(None, None, None)
+        except asyncio.TimeoutError:
+            raise FetchError(
+                f"too slow (over {deadline:g} s for a part of {neutralise(url)})"
+            ) from None
         except OSError as exc:
             raise FetchError(f"cannot write {dest}: {exc.strerror}") from None
         return digest.hexdigest()
+
+
+async def _next(chunks: AsyncIterator[bytes]) -> bytes:
+    """The next chunk, or ``b""`` at the end."""
+    return await anext(chunks, b"")
 
 
 class _Transient(Exception):

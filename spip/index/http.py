@@ -8,12 +8,20 @@ import ssl
 import httpx
 
 from spip import __version__
+from spip.core.redact import redact
 from spip.index.errors import ClientSettingsError
 from spip.index.netconf import NetSettings
 
 # Enough parallelism to hide round trips, few enough connections that a mirror
 # or a proxy is not flooded (measured: uncapped connections were slower).
 MAX_CONNECTIONS = 16
+
+
+def request_deadline(client: httpx.AsyncClient) -> float:
+    """How long one request may take in all (connect, headers, body: httpx's own
+    timeouts are per read, which a server sending a byte at a time never trips): pip's
+    ``--timeout``, as the client was configured with it."""
+    return client.timeout.read or NetSettings.timeout
 
 
 def make_client(net: NetSettings) -> httpx.AsyncClient:
@@ -35,6 +43,16 @@ def make_client(net: NetSettings) -> httpx.AsyncClient:
         raise ClientSettingsError(
             f"cannot use the certificate {net.cert or net.client_cert}: {exc.strerror or exc}"
         ) from None
+    try:
+        return _client(net, verify)
+    except (httpx.InvalidURL, ValueError) as exc:  # HTTPS_PROXY=http://host:port:x, ...
+        raise ClientSettingsError(
+            f"cannot use the proxy settings (--proxy, pip's proxy, HTTPS_PROXY/HTTP_PROXY/"
+            f"ALL_PROXY): {redact(str(exc))}"
+        ) from None
+
+
+def _client(net: NetSettings, verify: ssl.SSLContext | bool) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         proxy=net.proxy,
         verify=verify,

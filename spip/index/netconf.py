@@ -1,5 +1,7 @@
-"""The network settings pip would use (proxy, certificates, timeout), so spip's
-own requests go the same way as pip's and give up as soon as pip would.
+"""pip's configuration as pip reads it (its config files, ``PIP_*`` variables), in one
+place: the network settings pip would use (proxy, certificates, timeout), so spip's
+own requests go the same way as pip's and give up as soon as pip would, and pip's
+flags spip must honour too (``no-input``).
 
 Precedence as in pip: command line > ``PIP_*`` environment > pip's config files.
 """
@@ -49,7 +51,8 @@ def _pip_config_files(environ: Mapping[str, str], prefix: str | None) -> list[Pa
     return files
 
 
-def _from_files(environ: Mapping[str, str], prefix: str | None) -> dict[str, str]:
+def pip_config(environ: Mapping[str, str], prefix: str | None) -> dict[str, str]:
+    """The ``[global]`` and ``[install]`` settings of pip's config files, merged."""
     values: dict[str, str] = {}
     for path in _pip_config_files(environ, prefix):
         parser = configparser.RawConfigParser()
@@ -61,6 +64,18 @@ def _from_files(environ: Mapping[str, str], prefix: str | None) -> dict[str, str
             if parser.has_section(section):
                 values.update({k.replace("_", "-"): v for k, v in parser.items(section)})
     return values
+
+
+_FALSE = ("", "0", "false", "no", "off")
+
+
+def pip_flag(key: str, environ: Mapping[str, str], prefix: str | None) -> bool:
+    """A yes/no setting of pip (``no-input``): ``PIP_NO_INPUT``, else pip's files."""
+    var = "PIP_" + key.upper().replace("-", "_")
+    value = environ.get(var)
+    if value is None:
+        value = pip_config(environ, prefix).get(key, "")
+    return value.strip().lower() not in _FALSE
 
 
 def net_settings(
@@ -75,7 +90,7 @@ def net_settings(
     ``prefix`` is the target environment, whose ``pip.conf`` pip also reads.
     """
     environ = os.environ if environ is None else environ
-    merged = _from_files(environ, prefix)
+    merged = pip_config(environ, prefix)
     for key in ("proxy", "cert", "client-cert", "timeout", "default-timeout"):
         var = "PIP_" + key.upper().replace("-", "_")
         if environ.get(var):

@@ -28,6 +28,7 @@ from spip.core.emails import email_domains
 from spip.core.versions import parse_version, same_version
 from spip.index.cache import Cache, Entry
 from spip.index.errors import RETRY_DELAY, TRANSIENT_STATUS, DataUnavailable, FileUnknown
+from spip.index.http import request_deadline
 from spip.ui.sanitize import neutralise
 
 if TYPE_CHECKING:
@@ -390,7 +391,8 @@ class PyPIClient:
         self._base = base_url.rstrip("/")
         # The simple APIs pip resolved from (--index-url, --extra-index-url): http(s) only.
         self._indexes = [i.rstrip("/") + "/" for i in indexes if i.startswith(("http:", "https:"))]
-        self._host = neutralise(urlsplit(self._base).netloc or self._base, limit=60)
+        netloc = urlsplit(self._base).netloc.rpartition("@")[2]  # never its credentials
+        self._host = neutralise(netloc or self._base, limit=60)
         self._cache = cache
         self._tasks: dict[tuple[str, ...], asyncio.Task[Any]] = {}
         server = cache.get(self._key("server"))
@@ -544,10 +546,13 @@ class PyPIClient:
         """GET with one retry on a transient failure; returns 200, 304 and 404 answers."""
         for attempt in (1, 2):
             try:
-                resp = await self.client.get(self._base + path, headers=headers)
+                resp = await asyncio.wait_for(
+                    self.client.get(self._base + path, headers=headers),
+                    request_deadline(self.client),
+                )
             except httpx.TooManyRedirects:
                 raise self._unavailable("redirected in a loop", path) from None
-            except httpx.TimeoutException:
+            except (httpx.TimeoutException, asyncio.TimeoutError):
                 raise self._unavailable("did not answer in time", path) from None
             except (httpx.ConnectError, httpx.RemoteProtocolError) as exc:
                 if attempt == 1:

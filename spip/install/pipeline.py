@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from packaging.utils import canonicalize_name
 
@@ -31,7 +32,7 @@ from spip.core.logs import log
 from spip.core.threads import in_daemon_thread
 from spip.index.artifacts import Artifacts, IntegrityError, UnfitFile
 from spip.index.cache import Cache
-from spip.index.http import make_client
+from spip.index.http import make_client, request_deadline
 from spip.index.netconf import net_settings
 from spip.index.pypi import PyPIClient
 from spip.install.builddeps import check_build_deps
@@ -44,7 +45,8 @@ from spip.local.history import History
 from spip.plan.report import PlannedDist, ReportError, parse_report
 from spip.policy import gate
 from spip.ui import output
-from spip.ui.sanitize import neutralise_lines
+from spip.ui.output import noting_wait
+from spip.ui.sanitize import neutralise, neutralise_lines
 
 if TYPE_CHECKING:
     from spip.install.state import InstallState
@@ -223,7 +225,7 @@ async def resolve(
 async def _finished(pending: PendingResolution, session: _Session) -> Resolution:
     """The planning run's result; the head starts follow its progress meanwhile."""
     follower = asyncio.ensure_future(session.head.follow(pending.lines))
-    res = await asyncio.to_thread(pending.wait)
+    res = await noting_wait(in_daemon_thread(pending.wait), "pip to resolve the plan")
     await follower
     return res
 
@@ -319,7 +321,7 @@ async def check(state: InstallState, session: _Session) -> gate.Verdict | None:
     session.artifacts.start(state.plan)  # downloads overlap the checks
     start = state.since_start()
     session.ctx.plan = state.plan
-    findings = await check_plan(session.ctx)
+    findings = await noting_wait(check_plan(session.ctx), _index_wait(session))
     state.timings["checks"] = state.since_start() - start
     unfit = await session.artifacts.unfit()
     if unfit:
@@ -334,11 +336,18 @@ async def check(state: InstallState, session: _Session) -> gate.Verdict | None:
     return await in_daemon_thread(pass_gate, state, findings)
 
 
+def _index_wait(session: _Session) -> str:
+    """What the checks wait for, and for how long at most."""
+    host = urlsplit(session.ctx.config.pypi_url).netloc.rpartition("@")[2]
+    limit = request_deadline(session.ctx.pypi.client)
+    return f"the index at {neutralise(host, 60)} to answer (at most {limit:g} s a request)"
+
+
 async def fetch(state: InstallState, session: _Session) -> dict[str, Path | None] | None:
     """Wait for every planned file, verified against its sha256; None when the run ended."""
     start = state.since_start()
     try:
-        files = await session.artifacts.wait_all()
+        files = await noting_wait(session.artifacts.wait_all(), "the planned files to download")
     except (IntegrityError, UnfitFile) as exc:
         output.say(f"spip: error: {exc}; nothing was installed.", fg="red", bold=True)
         finish(state, "refused", gate.EXIT_UNSAFE)

@@ -25,6 +25,7 @@ from packaging.version import InvalidVersion, Version
 from spip.core.distfiles import parse_dist_filename
 from spip.core.logs import log
 from spip.core.tempdirs import make_temp_dir
+from spip.index.netconf import pip_flag
 from spip.installer.base import BuildDeps, HoldBack, Resolution
 from spip.installer.distinfo import as_pip_would, requested_markers
 from spip.installer.local_sdists import Built, build, local_sdists
@@ -36,6 +37,7 @@ from spip.installer.pip_process import (
     PipServer,
     can_fork,
     pip_runner,
+    sigint_blocked,
     target_python,
 )
 from spip.ui import output
@@ -43,7 +45,6 @@ from spip.ui import output
 if TYPE_CHECKING:
     from spip.plan.report import PlannedDist
 
-_FALSE = ("", "0", "false", "no", "off")
 UPLOADED_PRIOR_TO = Version("26.0")  # the first pip with --uploaded-prior-to
 
 
@@ -160,8 +161,7 @@ def phase2_environment(folder: Path) -> dict[str, str]:
 
 
 _PATHS_SCRIPT = """
-import json, signal, site, sys, sysconfig
-signal.signal(signal.SIGINT, signal.SIG_IGN)  # spip stops it (a Ctrl-C reaches us all)
+import json, site, sys, sysconfig
 a = json.loads(sys.argv[1])
 if a["target"]:
     dirs = [a["target"]]
@@ -286,9 +286,8 @@ class PipInstaller:
 
     @property
     def no_input(self) -> bool:
-        return self.args.no_input or os.environ.get("PIP_NO_INPUT", "").strip().lower() not in (
-            _FALSE
-        )
+        prefix = str(Path(self.python).parent.parent)
+        return self.args.no_input or pip_flag("no-input", os.environ, prefix)
 
     @property
     def net_options(self) -> Mapping[str, Sequence[str]]:
@@ -426,7 +425,8 @@ class PipInstaller:
         self._phase2 = pip_runner(self.python, self._server, echo=self._output.installing)
         self._pips.append(self._phase2)
         command = install_dirs_command(self.python, self.args)
-        self._dirs = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        with sigint_blocked():
+            self._dirs = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
 
     def install_dirs(self) -> list[Path]:
         if self._dirs is None:

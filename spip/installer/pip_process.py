@@ -16,7 +16,7 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -58,6 +58,23 @@ def python_version(python: str) -> str | None:
     except (OSError, subprocess.TimeoutExpired):
         return None
     return done.stdout.strip() or None if done.returncode == 0 else None
+
+
+@contextlib.contextmanager
+def sigint_blocked() -> Iterator[None]:
+    """Start processes inside this: they are born with SIGINT blocked (a mask is
+    inherited), so a Ctrl-C, which the terminal sends to every process of the group,
+    never kills a pip half-way or makes a Python starting up print a fatal error.
+    spip decides for them: it stops them, or lets phase 2 finish. Only this thread's
+    mask changes: a Ctrl-C meanwhile still reaches spip, through another thread."""
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: no signal masks
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def pip_command(python: str, *args: str) -> list[str]:
@@ -153,7 +170,7 @@ class WarmPip:
         # Phase 1 never asks anything; phase 2's pip may ask the user.
         self._stdin = subprocess.DEVNULL if capture else None
         if sys.platform == "win32":
-            self._proc = subprocess.Popen(
+            self._proc = subprocess.Popen(  # (Windows: no SIGINT to shield it from)
                 [python, "-c", _WARM_PIP],
                 stdin=subprocess.PIPE,
                 stdout=out,
@@ -163,14 +180,15 @@ class WarmPip:
             self._orders, self._proc.stdin = self._proc.stdin, None
         else:
             read, write = os.pipe()
-            self._proc = subprocess.Popen(
-                [python, "-c", _WARM_PIP, str(read)],
-                pass_fds=(read,),
-                stdin=self._stdin,
-                stdout=out,
-                stderr=pipe,
-                text=True,
-            )
+            with sigint_blocked():
+                self._proc = subprocess.Popen(
+                    [python, "-c", _WARM_PIP, str(read)],
+                    pass_fds=(read,),
+                    stdin=self._stdin,
+                    stdout=out,
+                    stderr=pipe,
+                    text=True,
+                )
             os.close(read)
             self._orders = os.fdopen(write, "w")
         self._order: tuple[list[str], dict[str, str]] | None = None
@@ -244,14 +262,15 @@ def _cold(
         record = {"kind": "unguarded", "name": "", "url": "pip's internals cannot be loaded"}
         Path(str(guard["file"])).write_text(json.dumps(record), encoding="utf-8")
         return 1, "", ""
-    cold = subprocess.run(
-        pip_command(python, *args),
-        env={**os.environ, **env},
-        stdin=subprocess.DEVNULL if capture else None,  # phase 1 never asks anything
-        stdout=subprocess.PIPE if capture or echo else None,
-        stderr=subprocess.PIPE if capture else None,
-        text=True,
-    )
+    with sigint_blocked():
+        cold = subprocess.run(
+            pip_command(python, *args),
+            env={**os.environ, **env},
+            stdin=subprocess.DEVNULL if capture else None,  # phase 1 never asks anything
+            stdout=subprocess.PIPE if capture or echo else None,
+            stderr=subprocess.PIPE if capture else None,
+            text=True,
+        )
     if echo is not None:
         for line in (cold.stdout or "").splitlines(keepends=True):
             echo(line)
@@ -280,7 +299,8 @@ def _drain(
 # then forks a pip for each order, on the stdin, stdout and stderr that come with
 # the order (passed over a Unix socket). Phase 2 then costs only its own work.
 # A server that cannot start this way exits with _COLD and each run goes the plain
-# way. The server itself ignores Ctrl-C (the pip it runs gets it, as at a terminal).
+# way. The server and the pips it forks are born with SIGINT blocked (sigint_blocked):
+# spip stops them on a Ctrl-C, or lets phase 2 finish.
 _SERVER = f"""
 import json, logging, os, signal, socket, sys
 {GUARD_SCRIPT}
@@ -370,12 +390,13 @@ class PipServer:
     def __init__(self, python: str) -> None:
         self.python = python
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self._proc = subprocess.Popen(
-            [python, "-c", _SERVER, str(theirs.fileno()), str(os.getpid())],
-            pass_fds=(theirs.fileno(),),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-        )
+        with sigint_blocked():  # and so every pip it forks (see sigint_blocked)
+            self._proc = subprocess.Popen(
+                [python, "-c", _SERVER, str(theirs.fileno()), str(os.getpid())],
+                pass_fds=(theirs.fileno(),),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+            )
         theirs.close()
         self._sock = ours
         self._lock = threading.Lock()

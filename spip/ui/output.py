@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
@@ -15,6 +15,9 @@ from spip.ui.sanitize import neutralise
 if TYPE_CHECKING:
     from spip.plan.report import PlannedDist
 
+T = TypeVar("T")
+# A wait longer than this is announced, with what spip waits for.
+WAIT_NOTICE_SECONDS = 3.0
 # Findings printed per package, the most severe first; the findings document keeps all.
 MAX_SHOWN_PER_PACKAGE = 8
 _COLOURS = {Severity.LOW: "yellow", Severity.MEDIUM: "bright_red", Severity.HIGH: "red"}
@@ -71,6 +74,19 @@ def show_findings(
         if len(ranked) > MAX_SHOWN_PER_PACKAGE:
             rest = len(ranked) - MAX_SHOWN_PER_PACKAGE
             say(f"    ... and {rest} more (all of them are in the --findings-json document)")
+
+
+async def noting_wait(job: Awaitable[T], what: str) -> T:
+    """Await ``job``; if it takes more than a few seconds, say once what spip waits for."""
+    import asyncio
+
+    notice = asyncio.get_running_loop().call_later(
+        WAIT_NOTICE_SECONDS, say, f"spip: waiting for {what}..."
+    )
+    try:
+        return await job
+    finally:
+        notice.cancel()
 
 
 def show_plan(plan: Sequence[PlannedDist]) -> None:
