@@ -9,6 +9,7 @@ import os
 import pty
 import select
 import signal
+import stat
 import subprocess
 import sys
 import threading
@@ -119,11 +120,28 @@ def test_findings_json_through_a_symlink_keeps_the_link(run_spip, clean_pkg, tmp
     assert link.is_symlink() and json.loads(target.read_text())["decision"] == "installed"
 
 
-def test_findings_json_into_a_device_writes_through(run_spip, clean_pkg):
-    result = run_spip("install", "--quiet", clean_pkg[0], "--findings-json", "/dev/stdout")
+def test_findings_json_into_a_pipe_writes_through(run_spip, clean_pkg, tmp_path):
+    # A named pipe stands for /dev/stdout and other devices (which a test run as root
+    # must not risk replacing): it is written into, never replaced by a regular file.
+    fifo = tmp_path / "findings.fifo"
+    os.mkfifo(fifo)
+    received: list[str] = []
+
+    def read() -> None:
+        with open(fifo, encoding="utf-8") as pipe:
+            received.append(pipe.read())
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    result = run_spip("install", clean_pkg[0], "--findings-json", fifo)
+    if reader.is_alive():  # nothing opened the pipe: let the reader go
+        with open(fifo, "w", encoding="utf-8"):
+            pass
+    reader.join(10)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
-    assert json.loads(result.stdout[result.stdout.index("{") :])["decision"] == "installed"
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert json.loads(received[0])["decision"] == "installed"
 
 
 def test_credentials_in_index_urls_are_never_shown(run_spip, spip_env, fake_index, unique_name):
