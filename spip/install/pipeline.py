@@ -114,7 +114,9 @@ async def _steps(
     if state.decision:
         return state.status
     assert resolution is not None
-    resolution = await cool_down(state, installer, resolution, session)
+    resolution = await noting_wait(
+        cool_down(state, installer, resolution, session), _index_wait(session)
+    )
     if resolution is None:
         return state.status
     if not plan(state, installer, resolution):
