@@ -134,6 +134,10 @@ class Venv:
         options.setdefault("env", self.env)
         return run([self.python, "-m", "pip", *args], check=check, **options)
 
+    def freeze(self) -> set[str]:
+        """The lines of ``pip freeze`` (``name==1.0``, ``name @ url``)."""
+        return set(self.pip("freeze").stdout.splitlines())
+
     def clone(self, dest: Path, env: dict[str, str]) -> Venv:
         """A working copy at ``dest``: scripts and ``activate`` point at the copy.
 

@@ -42,7 +42,6 @@ from spip.checks.base import (
     Stage,
 )
 from spip.core.logs import log
-from spip.index.errors import FileUnknown
 from spip.policy.findings import Finding, Severity
 
 if TYPE_CHECKING:
@@ -76,7 +75,8 @@ UNVERIFIED = "unverified"
 UNVERIFIED_SUMMARY = (
     "A check could not get its data (index down, garbage answer, timeout): LOW for a "
     "metadata check; MEDIUM when a content check (`pth-file`, `release-diff`) could not "
-    "see a file's contents: spip fails closed."
+    "see a file's contents, when no index describes the file pip chose, or when spip "
+    "could not connect to an index pip resolved from: spip fails closed."
 )
 
 
@@ -117,8 +117,8 @@ async def _guarded(
     except DataUnavailable as exc:
         log.debug("%s on %s: data unavailable", check.id, package, exc_info=True)
         reason = str(exc)
-        if isinstance(exc, FileUnknown):  # nothing at all is known about the file pip chose
-            floor = Severity.MEDIUM
+        if exc.fails_closed:  # nothing is known about the file pip chose, or pip's index
+            floor = Severity.MEDIUM  # answered pip and not spip
     except Exception as exc:  # a bug in one check must not take the install down with it
         log.debug("%s on %s failed", check.id, package, exc_info=True)
         reason = f"internal error in the check: {type(exc).__name__}: {exc}"

@@ -11,10 +11,23 @@ RETRY_DELAY = 0.25
 class DataUnavailable(Exception):
     """Data could not be had from the index (server down, garbage answer, timeout)."""
 
+    # True: the gap is a risk in itself (a MEDIUM ``unverified``), not index trouble.
+    fails_closed = False
+
 
 class FileUnknown(DataUnavailable):
     """No index spip can ask describes the file pip chose (by its sha256): nothing can be
     learned about it, which is never a reason to wave it through (MEDIUM ``unverified``)."""
+
+    fails_closed = True
+
+
+class Unreached(DataUnavailable):
+    """spip could not connect to an index that pip resolved from (refused, TLS, proxy,
+    the connection dropped): pip got there and spip did not, so what it would have
+    learned there is missing for a reason spip cannot rule out (MEDIUM ``unverified``)."""
+
+    fails_closed = True
 
 
 class ClientSettingsError(Exception):

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import ssl
+import urllib.request
+from collections.abc import Iterator, Mapping
 
+import certifi
 import httpx
 
 from spip import __version__
@@ -15,6 +18,7 @@ from spip.index.netconf import NetSettings
 # Enough parallelism to hide round trips, few enough connections that a mirror
 # or a proxy is not flooded (measured: uncapped connections were slower).
 MAX_CONNECTIONS = 16
+_LIMITS = httpx.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS)
 
 
 def request_deadline(client: httpx.AsyncClient) -> float:
@@ -24,27 +28,30 @@ def request_deadline(client: httpx.AsyncClient) -> float:
     return client.timeout.read or NetSettings.timeout
 
 
-def make_client(net: NetSettings) -> httpx.AsyncClient:
-    """An ``httpx.AsyncClient`` that honours pip's proxy, certificate and timeout settings.
+def make_client(net: NetSettings, environ: Mapping[str, str] | None = None) -> httpx.AsyncClient:
+    """An ``httpx.AsyncClient`` that goes where pip goes, trusting what pip trusts.
 
-    ``HTTPS_PROXY``/``SSL_CERT_FILE`` and friends are honoured by httpx itself
-    (``trust_env``); pip's ``--proxy``/``--cert`` override them.
+    Proxies: pip's ``--proxy``, else ``HTTPS_PROXY``/``NO_PROXY`` and friends (httpx's
+    ``trust_env``, as requests reads them for pip). Certificates: see
+    :func:`_verified_context`; pip's trusted hosts are not verified at all.
     """
-    verify: ssl.SSLContext | bool = True
+    environ = os.environ if environ is None else environ
     try:
-        if net.cert or net.client_cert:
-            if net.cert and os.path.isdir(net.cert):
-                verify = ssl.create_default_context(capath=net.cert)
-            else:
-                verify = ssl.create_default_context(cafile=net.cert)
-            if net.client_cert:
-                verify.load_cert_chain(net.client_cert)
+        verify = _verified_context(net, environ)
+        insecure = _context(net, verify=False)
     except (OSError, ssl.SSLError) as exc:
         raise ClientSettingsError(
             f"cannot use the certificate {net.cert or net.client_cert}: {exc.strerror or exc}"
         ) from None
     try:
-        return _client(net, verify)
+        mounts: dict[str, httpx.AsyncBaseTransport] = {
+            pattern: httpx.AsyncHTTPTransport(
+                verify=insecure, proxy=_proxy(net, scheme, host), limits=_LIMITS
+            )
+            for host in net.trusted_hosts
+            for pattern, scheme, host in _patterns(host)
+        }
+        return _client(net, verify, mounts)
     except (httpx.InvalidURL, ValueError) as exc:  # HTTPS_PROXY=http://host:port:x, ...
         raise ClientSettingsError(
             f"cannot use the proxy settings (--proxy, pip's proxy, HTTPS_PROXY/HTTP_PROXY/"
@@ -52,14 +59,71 @@ def make_client(net: NetSettings) -> httpx.AsyncClient:
         ) from None
 
 
-def _client(net: NetSettings, verify: ssl.SSLContext | bool) -> httpx.AsyncClient:
+def _verified_context(net: NetSettings, environ: Mapping[str, str]) -> ssl.SSLContext:
+    """The certificates pip trusts, all of them: the system's store (pip 24.2 and later
+    use it, through truststore) and pip's bundle: ``--cert``/``PIP_CERT``/pip.conf's,
+    else requests' ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE``, else certifi's (what older
+    pips use alone). Trusting less than pip would make spip fail where pip works."""
+    context = _context(net, verify=True)
+    bundle = (
+        net.cert
+        or environ.get("REQUESTS_CA_BUNDLE")
+        or environ.get("CURL_CA_BUNDLE")
+        or certifi.where()
+    )
+    if os.path.isdir(bundle):
+        context.load_verify_locations(capath=bundle)
+    else:
+        context.load_verify_locations(cafile=bundle)
+    return context
+
+
+def _context(net: NetSettings, *, verify: bool) -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    if not verify:  # a trusted host: encrypted, not authenticated (pip's --trusted-host)
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    if net.client_cert:
+        context.load_cert_chain(net.client_cert)
+    return context
+
+
+def _patterns(trusted: str) -> Iterator[tuple[str, str, str]]:
+    """httpx mount patterns for a pip trusted host (``host``: any port, ``host:port``)."""
+    host, _, port = trusted.strip().rpartition(":") if _has_port(trusted) else (trusted, "", "")
+    host = host.strip().lower()
+    if not host:
+        return
+    for scheme, default in (("https", "443"), ("http", "80")):
+        yield f"{scheme}://{host}{':' + port if port else ''}", scheme, host
+        if port == default:  # an URL without a port has none to match
+            yield f"{scheme}://{host}", scheme, host
+
+
+def _has_port(trusted: str) -> bool:
+    head, sep, tail = trusted.strip().rpartition(":")
+    return bool(sep) and tail.isdigit() and not head.endswith(":")
+
+
+def _proxy(net: NetSettings, scheme: str, host: str) -> str | None:
+    """The proxy a request to ``host`` takes: httpx picks it for the other hosts."""
+    if net.proxy:
+        return net.proxy
+    if urllib.request.proxy_bypass(host):
+        return None
+    proxies = urllib.request.getproxies()
+    return proxies.get(scheme) or proxies.get("all")
+
+
+def _client(
+    net: NetSettings, verify: ssl.SSLContext, mounts: dict[str, httpx.AsyncBaseTransport]
+) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         proxy=net.proxy,
         verify=verify,
+        mounts=mounts,
         timeout=httpx.Timeout(net.timeout, connect=min(net.timeout, 10.0)),
-        limits=httpx.Limits(
-            max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS
-        ),
+        limits=_LIMITS,
         follow_redirects=True,
         max_redirects=5,
         headers={"User-Agent": f"spip/{__version__} (+https://spip.lamentxu.top)"},

@@ -27,7 +27,13 @@ from spip.core.distfiles import SDIST_SUFFIXES, parse_dist_filename
 from spip.core.emails import email_domains
 from spip.core.versions import parse_version, same_version
 from spip.index.cache import Cache, Entry
-from spip.index.errors import RETRY_DELAY, TRANSIENT_STATUS, DataUnavailable, FileUnknown
+from spip.index.errors import (
+    RETRY_DELAY,
+    TRANSIENT_STATUS,
+    DataUnavailable,
+    FileUnknown,
+    Unreached,
+)
 from spip.index.http import request_deadline
 from spip.ui.sanitize import neutralise
 
@@ -68,8 +74,17 @@ def _utc(value: datetime | None) -> datetime | None:
     return value
 
 
-def _unavailable(reason: str) -> DataUnavailable:
-    return DataUnavailable(neutralise(reason, limit=160))
+def _unavailable(reason: str, kind: type[DataUnavailable] = DataUnavailable) -> DataUnavailable:
+    return kind(neutralise(reason, limit=160))
+
+
+# Failures to connect at all (refused, TLS, a proxy, a dropped connection), as opposed to
+# an index that answered badly or slowly.
+_UNCONNECTED = (httpx.ConnectError, httpx.ProxyError, httpx.RemoteProtocolError)
+
+
+def _netloc(url: str) -> str:
+    return urlsplit(url).netloc.rpartition("@")[2].lower()
 
 
 class Info(_Model):
@@ -391,8 +406,12 @@ class PyPIClient:
         self._base = base_url.rstrip("/")
         # The simple APIs pip resolved from (--index-url, --extra-index-url): http(s) only.
         self._indexes = [i.rstrip("/") + "/" for i in indexes if i.startswith(("http:", "https:"))]
-        netloc = urlsplit(self._base).netloc.rpartition("@")[2]  # never its credentials
+        netloc = _netloc(self._base)  # never its credentials
         self._host = neutralise(netloc or self._base, limit=60)
+        # Not connecting where pip connected fails closed (errors.Unreached).
+        self._unreached = (
+            Unreached if netloc in {_netloc(i) for i in self._indexes} else DataUnavailable
+        )
         self._cache = cache
         self._tasks: dict[tuple[str, ...], asyncio.Task[Any]] = {}
         server = cache.get(self._key("server"))
@@ -506,7 +525,9 @@ class PyPIClient:
             try:
                 resp = await self.client.get(url, headers={"Accept": SIMPLE_JSON})
             except httpx.HTTPError as exc:
-                raise _unavailable(f"{host} could not be asked ({type(exc).__name__})") from None
+                kind = Unreached if isinstance(exc, _UNCONNECTED) else DataUnavailable
+                why = f"{host} could not be asked ({type(exc).__name__})"
+                raise _unavailable(why, kind) from None
             media = resp.headers.get("Content-Type", "").split(";")[0].strip()
             if resp.status_code != 200 or media not in (SIMPLE_JSON, "application/json"):
                 raise _unavailable(f"{host} has no JSON simple page for {name}")
@@ -539,8 +560,10 @@ class PyPIClient:
         # hundreds of times a run).
         return task if task.done() else asyncio.shield(task)
 
-    def _unavailable(self, what: str, path: str) -> DataUnavailable:
-        return _unavailable(f"{self._host} {what} for {path}")
+    def _unavailable(
+        self, what: str, path: str, kind: type[DataUnavailable] = DataUnavailable
+    ) -> DataUnavailable:
+        return _unavailable(f"{self._host} {what} for {path}", kind)
 
     async def _get(self, path: str, headers: dict[str, str] | None = None) -> httpx.Response:
         """GET with one retry on a transient failure; returns 200, 304 and 404 answers."""
@@ -554,11 +577,12 @@ class PyPIClient:
                 raise self._unavailable("redirected in a loop", path) from None
             except (httpx.TimeoutException, asyncio.TimeoutError):
                 raise self._unavailable("did not answer in time", path) from None
-            except (httpx.ConnectError, httpx.RemoteProtocolError) as exc:
+            except _UNCONNECTED as exc:
                 if attempt == 1:
                     await asyncio.sleep(RETRY_DELAY)
                     continue
-                raise self._unavailable(f"could not be reached ({exc})", path) from None
+                why = f"could not be reached ({exc or type(exc).__name__})"
+                raise self._unavailable(why, path, self._unreached) from None
             except httpx.HTTPError as exc:
                 raise self._unavailable(f"request failed ({type(exc).__name__})", path) from None
             if resp.status_code in TRANSIENT_STATUS and attempt == 1:

@@ -285,9 +285,13 @@ class PipInstaller:
         return self.args.has("--dry-run")
 
     @property
+    def _prefix(self) -> str:
+        """The target environment, whose ``pip.conf`` pip reads too."""
+        return str(Path(self.python).parent.parent)
+
+    @property
     def no_input(self) -> bool:
-        prefix = str(Path(self.python).parent.parent)
-        return self.args.no_input or pip_flag("no-input", os.environ, prefix)
+        return self.args.no_input or pip_flag("no-input", os.environ, self._prefix)
 
     @property
     def net_options(self) -> Mapping[str, Sequence[str]]:
@@ -295,7 +299,7 @@ class PipInstaller:
 
     @property
     def index_urls(self) -> list[str]:
-        return index_urls(self.args, os.environ)
+        return index_urls(self.args, os.environ, self._prefix)
 
     def typed_names(self, cwd: Path) -> list[str]:
         return typed_names(self.args, cwd)

@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from spip.index.netconf import pip_flag, pip_list_setting, pip_setting
+
 # pip's general options that take a value (they may also stand before the command).
 GENERAL_VALUE_OPTIONS = frozenset(
     {
@@ -112,7 +114,7 @@ _PLAN_ONLY = {
 # (building a local project or an sdist in phase 2).
 INDEX_OPTIONS = {"-i", "--index-url", "--extra-index-url", "-f", "--find-links", "--no-index"}
 
-NETWORK_OPTIONS = ("proxy", "cert", "client-cert", "timeout")
+NETWORK_OPTIONS = ("proxy", "cert", "client-cert", "timeout", "trusted-host")
 
 
 class ArgsError(Exception):
@@ -304,19 +306,16 @@ def _requirement_file_lines(path: Path, seen: set[Path]) -> Iterator[str]:
 PYPI_SIMPLE = "https://pypi.org/simple/"
 
 
-def index_urls(parsed: PipInstallArgs, environ: Mapping[str, str]) -> list[str]:
+def index_urls(parsed: PipInstallArgs, environ: Mapping[str, str], prefix: str | None) -> list[str]:
     """The simple APIs pip resolves from: ``--index-url`` (else ``PIP_INDEX_URL``, else
-    PyPI's) and every ``--extra-index-url`` and ``PIP_EXTRA_INDEX_URL``; none under
-    ``--no-index``. (pip's configuration files can add more; spip does not read them.)"""
-    if parsed.has("--no-index") or environ.get("PIP_NO_INDEX", "").lower() in (
-        "1",
-        "true",
-        "yes",
-        "on",
-    ):
+    pip's config files, else PyPI's) and every extra index (``PIP_EXTRA_INDEX_URL`` or the
+    config files', then ``--extra-index-url``); none under ``--no-index``. ``prefix``:
+    the target environment, whose ``pip.conf`` pip reads too."""
+    if parsed.has("--no-index") or pip_flag("no-index", environ, prefix):
         return []
-    main = parsed.last("-i") or environ.get("PIP_INDEX_URL", "").strip() or PYPI_SIMPLE
-    extra = [*parsed.values("--extra-index-url"), *environ.get("PIP_EXTRA_INDEX_URL", "").split()]
+    main = parsed.last("-i") or pip_setting("index-url", environ, prefix) or PYPI_SIMPLE
+    typed = parsed.values("--extra-index-url")
+    extra = pip_list_setting("extra-index-url", environ, prefix, typed)
     return list(dict.fromkeys([main, *extra]))
 
 

@@ -425,7 +425,12 @@ class UvInstaller:
 
     @property
     def net_options(self) -> Mapping[str, Sequence[str]]:
-        return {"cert": self.args.values("--cert")}
+        # uv's --allow-insecure-host (UV_INSECURE_HOST) is pip's --trusted-host.
+        insecure = os.environ.get("UV_INSECURE_HOST", "").split()
+        return {
+            "cert": self.args.values("--cert"),
+            "trusted-host": [*insecure, *self.args.values("--allow-insecure-host")],
+        }
 
     def typed_names(self, cwd: Path) -> list[str]:
         # ``-r pyproject.toml`` (or setup.cfg, pylock.toml) is no requirements file to read

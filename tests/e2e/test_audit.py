@@ -21,10 +21,6 @@ SCHEMA = json.loads((Path(__file__).parent.parent / "data" / "sarif-schema-2.1.0
 IMPORT_PTH = "import os\n"
 
 
-def _freeze(venv) -> set[str]:
-    return set(venv.pip("freeze").stdout.split())
-
-
 def _checks(document: dict, package: str) -> set[str]:
     return {f["check"] for f in document["findings"] if f["package"] == package}
 
@@ -45,14 +41,14 @@ def test_clean_requirements_pass_and_the_json_is_the_findings_document(
     fake_index.publish(dep, "1.0")
     fake_index.publish(top, "2.0", requires=[f"{dep}>=1"])
     (tmp_path / "requirements.txt").write_text(f"{top}==2.0\n")
-    before = _freeze(venv)
+    before = venv.freeze()
     result = run_spip("audit", "-r", "requirements.txt", "--format", "json")
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
     assert document["decision"] == "passed" and document["exit_status"] == 0
     assert {(d["name"], d["version"]) for d in document["plan"]} == {(top, "2.0"), (dep, "1.0")}
     assert document["audit"]["inputs"] == ["requirements"]
-    assert _freeze(venv) == before
+    assert venv.freeze() == before
 
 
 def test_a_fresh_release_in_requirements_is_refused_with_its_line_in_sarif(
@@ -60,7 +56,7 @@ def test_a_fresh_release_in_requirements_is_refused_with_its_line_in_sarif(
 ):
     clean, fresh = fresh_and_clean
     (tmp_path / "requirements.txt").write_text(f"# pinned\n{clean}==1.0\n{fresh}==1.0\n")
-    before = _freeze(venv)
+    before = venv.freeze()
     result = run_spip("audit", "requirements.txt", "--format", "sarif", "-o", "out.sarif")
     assert result.returncode == EXIT_REFUSED, result.stderr
     assert "fresh-release" in result.stderr  # the findings are shown as an install shows them
@@ -76,7 +72,7 @@ def test_a_fresh_release_in_requirements_is_refused_with_its_line_in_sarif(
     rules = {rule["id"]: rule for rule in run["tool"]["driver"]["rules"]}
     assert rules["fresh-release"]["help"]["text"] == fresh_release.CHECK.summary
     assert run["invocations"][0]["exitCode"] == EXIT_REFUSED
-    assert _freeze(venv) == before
+    assert venv.freeze() == before
 
 
 def test_a_typo_squatted_name_is_screened_and_located(run_spip, fake_index, tmp_path):
@@ -136,7 +132,7 @@ def test_a_pylock_is_audited_file_by_file_without_resolving(
         + _lock_entry(fake_index, fresh_wheel, fresh)
     )
     (tmp_path / "pylock.toml").write_text(lock)
-    before = _freeze(venv)
+    before = venv.freeze()
     result = run_spip("audit", "pylock.toml", "--format", "sarif")
     assert result.returncode == EXIT_REFUSED, result.stderr
     log = json.loads(result.stdout)
@@ -144,7 +140,7 @@ def test_a_pylock_is_audited_file_by_file_without_resolving(
     (found,) = [r for r in log["runs"][0]["results"] if r["ruleId"] == "fresh-release"]
     region = found["locations"][0]["physicalLocation"]["region"]
     assert lock.splitlines()[region["startLine"] - 1] == f'name = "{fresh}"'
-    assert _freeze(venv) == before
+    assert venv.freeze() == before
     (tmp_path / "pylock.toml").write_text(
         'lock-version = "1.0"\n\n' + _lock_entry(fake_index, clean_wheel, clean)
     )

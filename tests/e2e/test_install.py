@@ -19,14 +19,10 @@ REFUSED = 10
 UNSAFE = 11
 
 
-def freeze(venv) -> set[str]:
-    return set(venv.pip("freeze").stdout.splitlines())
-
-
 def frozen(venv, name: str) -> str | None:
     """``name``'s line in ``pip freeze`` (``name==1.0``, ``name @ url``), or None."""
     return next(
-        (line for line in freeze(venv) if line.startswith((f"{name}==", f"{name} @ "))), None
+        (line for line in venv.freeze() if line.startswith((f"{name}==", f"{name} @ "))), None
     )
 
 
@@ -96,7 +92,7 @@ def test_clean_install_installs_exactly_the_plan(run_spip, venv, clean_pkg, tmp_
     result = run_spip("install", top, "--findings-json", report)
     assert result.returncode == 0, result.stderr
     assert "Successfully installed" in result.stdout
-    assert {f"{top}==2.0", f"{dep}==1.0"} <= freeze(venv)
+    assert {f"{top}==2.0", f"{dep}==1.0"} <= venv.freeze()
     doc = json.loads(report.read_text())
     assert doc["decision"] == "installed" and doc["findings"] == []
     assert {(p["name"], p["requested"]) for p in doc["plan"]} == {(top, True), (dep, False)}
@@ -126,7 +122,7 @@ def test_dry_run_installs_nothing(run_spip, venv, clean_pkg, tmp_path):
     result = run_spip("install", "--dry-run", top, "--findings-json", report)
     assert result.returncode == 0, result.stderr
     assert f"{top} 2.0 (requested" in result.stderr and f"{dep} 1.0 (dependency" in result.stderr
-    assert not any(line.startswith((top, dep)) for line in freeze(venv))
+    assert not any(line.startswith((top, dep)) for line in venv.freeze())
     assert json.loads(report.read_text())["decision"] == "dry-run"
 
 
@@ -140,7 +136,7 @@ def test_medium_without_terminal_is_refused(run_spip, venv, url_dep_pkg, tmp_pat
     assert result.returncode == REFUSED
     assert "direct-url" in result.stderr and "--ignore-warning" in result.stderr
     assert f'"{dep}:direct-url"' in result.stderr
-    assert not any(line.startswith((top, dep)) for line in freeze(venv))
+    assert not any(line.startswith((top, dep)) for line in venv.freeze())
     doc = json.loads(report.read_text())
     assert doc["decision"] == "refused" and doc["exit_status"] == REFUSED
     assert [(f["check"], f["severity"], f["package"]) for f in doc["findings"]] == [
@@ -245,7 +241,7 @@ def test_file_swapped_after_resolution_is_never_installed(
         assert "changed since pip saw it" in result.stderr
     else:
         assert "DO NOT MATCH THE HASHES" in result.stderr
-    assert not any(line.startswith(name) for line in freeze(venv))
+    assert not any(line.startswith(name) for line in venv.freeze())
     assert not (venv.site_packages / "evil.pth").exists()
 
 
@@ -271,7 +267,7 @@ def test_stray_find_links_cannot_supply_another_file(
 def test_freeze_shows_pins_not_urls(run_spip, venv, clean_pkg):
     top, dep = clean_pkg
     assert run_spip("install", top).returncode == 0
-    lines = freeze(venv)
+    lines = venv.freeze()
     assert {f"{top}==2.0", f"{dep}==1.0"} <= lines and not any("@" in line for line in lines)
 
 
@@ -290,10 +286,10 @@ def test_requirement_files_constraints_and_upgrade(
     (tmp_path / "c.txt").write_text(f"{a}==1.0\n{b}<2\n")
     result = run_spip("install", "-r", "req.txt", "-c", "c.txt")
     assert result.returncode == 0, result.stderr
-    assert {f"{a}==1.0", f"{b}==1.0"} <= freeze(venv)
+    assert {f"{a}==1.0", f"{b}==1.0"} <= venv.freeze()
     result = run_spip("install", "--upgrade", a, "--pre")
     assert result.returncode == 0, result.stderr
-    assert f"{a}==2.0" in freeze(venv)
+    assert f"{a}==2.0" in venv.freeze()
 
 
 def test_extras_and_markers(run_spip, venv, fake_index, unique_name):
@@ -308,7 +304,7 @@ def test_extras_and_markers(run_spip, venv, fake_index, unique_name):
     )
     result = run_spip("install", f"{top}[fast]")
     assert result.returncode == 0, result.stderr
-    installed = freeze(venv)
+    installed = venv.freeze()
     assert f"{extra_dep}==1.0" in installed and f"{never}==1.0" not in installed
 
 
@@ -323,7 +319,7 @@ def test_install_location_options_are_carried_over(run_spip, venv, clean_pkg, tm
         f"{top.replace('-', '_')}-2.0.dist-info",
         f"{dep.replace('-', '_')}-1.0.dist-info",
     } <= names
-    assert not any(line.startswith(top) for line in freeze(venv))
+    assert not any(line.startswith(top) for line in venv.freeze())
 
 
 def test_force_reinstall(run_spip, venv, clean_pkg):
@@ -354,7 +350,7 @@ def test_index_url_find_links_and_no_index(
         env=env,
     )
     assert result.returncode == 0, result.stderr
-    assert {f"{name}==1.0", f"{local}==1.0"} <= freeze(venv)
+    assert {f"{name}==1.0", f"{local}==1.0"} <= venv.freeze()
 
 
 def write_project(root: Path, name: str, version: str = "0.1") -> Path:
@@ -384,7 +380,7 @@ def test_local_wheel_directory_and_editable(
     result = run_spip("install", "-e", project)
     assert result.returncode == 0, result.stderr + result.stdout
     assert "empty-description" not in result.stderr  # the user's own tree is no release
-    installed = freeze(venv)
+    installed = venv.freeze()
     assert f"{wheel_name} @ {wheel.as_uri()}#sha256=" in "\n".join(installed)  # as after pip
     assert any(proj in line for line in installed)
 
@@ -408,7 +404,7 @@ def test_vcs_url(run_spip, venv, unique_name, tmp_path, sdist_backend):
     subprocess.run([*git, "commit", "-qm", "init"], check=True)
     result = run_spip("install", f"git+file://{repo}#egg={name}")
     assert result.returncode == 0, result.stderr
-    assert any(line.startswith(name) for line in freeze(venv))
+    assert any(line.startswith(name) for line in venv.freeze())
 
 
 def test_users_own_require_hashes(run_spip, venv, fake_index, unique_name, tmp_path):
@@ -510,7 +506,7 @@ def test_file_spip_cannot_fetch_falls_back_to_pinned_hash(run_spip, venv, clean_
     assert result.returncode == 0, result.stderr
     assert f"could not fetch {top} itself (HTTP 401" in result.stderr
     assert "pinned to the checked sha256" in result.stderr
-    assert {f"{top}==2.0", f"{dep}==1.0"} <= freeze(venv)
+    assert {f"{top}==2.0", f"{dep}==1.0"} <= venv.freeze()
 
 
 def test_python_option_and_virtual_env_choose_the_environment(
@@ -520,7 +516,7 @@ def test_python_option_and_virtual_env_choose_the_environment(
     env = {k: v for k, v in spip_env.items() if k != "VIRTUAL_ENV"}
     result = run_spip("--python", venv.python, "install", top, env=env)
     assert result.returncode == 0, result.stderr
-    assert f"{top}==2.0" in freeze(venv)
+    assert f"{top}==2.0" in venv.freeze()
     result = run_spip("install", "--python", venv.path, "--force-reinstall", top, env=env)
     assert result.returncode == 0, result.stderr
 

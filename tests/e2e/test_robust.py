@@ -22,10 +22,6 @@ INTERRUPTED = 130
 REFUSED = 10
 
 
-def freeze(venv) -> set[str]:
-    return set(venv.pip("freeze").stdout.split())
-
-
 def one_clean_line(stderr: str, needle: str) -> None:
     assert "Traceback" not in stderr, stderr
     lines = [line for line in stderr.splitlines() if needle in line]
@@ -57,7 +53,7 @@ def test_bad_settings_are_one_line_and_status_2(
     result = run_spip("install", top)
     assert result.returncode == 2, result.stderr
     one_clean_line(result.stderr, needle)
-    assert top not in " ".join(freeze(venv))
+    assert top not in " ".join(venv.freeze())
 
 
 @pytest.mark.parametrize("value", ["nan", "inf", "-3", "soon"])
@@ -80,7 +76,7 @@ def test_unparsable_https_proxy(run_spip, spip_env, venv, clean_pkg, proxy):
     result = run_spip("install", clean_pkg[0], env=env)
     assert result.returncode == 2, result.stderr
     one_clean_line(result.stderr, "cannot use the proxy settings")
-    assert clean_pkg[0] not in " ".join(freeze(venv))
+    assert clean_pkg[0] not in " ".join(venv.freeze())
 
 
 def test_report_into_a_missing_folder_is_refused_before_the_install(
@@ -90,7 +86,7 @@ def test_report_into_a_missing_folder_is_refused_before_the_install(
     result = run_spip("install", "--report", tmp_path / "missing" / "r.json", top)
     assert result.returncode == 2, result.stderr
     one_clean_line(result.stderr, "cannot write pip's report")
-    assert top not in " ".join(freeze(venv))
+    assert top not in " ".join(venv.freeze())
 
 
 def test_report_dash_prints_the_report_on_stdout(run_spip, clean_pkg, tmp_path):
@@ -107,7 +103,7 @@ def test_findings_json_at_a_folder_is_refused_up_front(run_spip, spip_env, venv,
     result = run_spip("install", clean_pkg[0], env=env)
     assert result.returncode == 2
     one_clean_line(result.stderr, "cannot write the findings file")
-    assert clean_pkg[0] not in " ".join(freeze(venv))
+    assert clean_pkg[0] not in " ".join(venv.freeze())
 
 
 def test_findings_json_through_a_symlink_keeps_the_link(run_spip, clean_pkg, tmp_path):
@@ -295,7 +291,7 @@ def test_ctrl_c_during_phase_1(spip_env, venv, clean_pkg, fake_index, tmp_path):
     assert time.monotonic() - started < 10
     one_clean_line(err, "interrupted; nothing was installed")
     fake_index.delay = 0
-    assert clean_pkg[0] not in " ".join(freeze(venv))
+    assert clean_pkg[0] not in " ".join(venv.freeze())
     assert [p for p in tmp.iterdir() if p.name.startswith("spip-")] == []
 
 
@@ -316,7 +312,7 @@ def test_sigterm_during_the_checks(spip_env, venv, fake_index, unique_name, tmp_
     assert proc.returncode == INTERRUPTED, err
     assert time.monotonic() - started < 10
     one_clean_line(err, "interrupted; nothing was installed")
-    assert name not in " ".join(freeze(venv))
+    assert name not in " ".join(venv.freeze())
 
 
 def _journal(spip_env) -> Path:
@@ -339,7 +335,7 @@ def test_ctrl_c_during_phase_2_lets_pip_finish(spip_env, venv, clean_pkg, tmp_pa
     assert "letting pip finish" in err
     one_clean_line(err, "interrupted during the install")
     assert f"installed: {top} 2.0, {dep} 1.0" in err
-    assert {f"{top}==2.0", f"{dep}==1.0"} <= freeze(venv)  # each with its .dist-info
+    assert {f"{top}==2.0", f"{dep}==1.0"} <= venv.freeze()  # each with its .dist-info
     assert not _noted(spip_env)  # reviewed
 
 
@@ -352,7 +348,7 @@ def test_kill_9_during_phase_2_is_reported_by_the_next_run(
     proc.kill()
     proc.communicate(timeout=60)
     deadline = time.monotonic() + 60  # pip, orphaned, goes on installing
-    while f"{top}==2.0" not in freeze(venv) and time.monotonic() < deadline:
+    while f"{top}==2.0" not in venv.freeze() and time.monotonic() < deadline:
         time.sleep(0.2)
     result = run_spip("install", "--dry-run", top)
     assert "was stopped while pip installed" in result.stderr, result.stderr
@@ -396,7 +392,7 @@ def test_one_ctrl_c_at_the_question_is_a_no(venv, spip_env, url_dep_pkg, tmp_pat
     assert code == INTERRUPTED, screen
     assert "Traceback" not in screen
     assert "interrupted; nothing was installed" in screen
-    assert top not in " ".join(freeze(venv))
+    assert top not in " ".join(venv.freeze())
 
 
 # -- section 5: pip's own configuration ------------------------------------------------

@@ -32,6 +32,7 @@ import html
 import json
 import shutil
 import socket
+import ssl
 import sys
 import tarfile
 import tempfile
@@ -57,6 +58,9 @@ SLOW_SECONDS = 30.0
 RANGE_MODES = ("refuse", "wrong-range", "truncate", "416", "drip")
 DRIP_MS = 50.0  # default pause between two bytes in "drip" mode
 DRIP_MAX_SECONDS = SLOW_SECONDS  # a dripping answer sends the rest at once after this long
+# A certificate for 127.0.0.1 and localhost (100 years), signed by a CA whose key is gone.
+TLS_DIR = Path(__file__).parent / "tls"
+TLS_CA = TLS_DIR / "ca.pem"
 WRONG_RANGE_SHIFT = 16  # bytes by which "wrong-range" shifts the Content-Range it claims
 # PEP 792 project status markers, and where the JSON simple API puts them.
 PROJECT_STATUSES = ("active", "archived", "quarantined", "deprecated")
@@ -550,8 +554,15 @@ class FakeIndex:
     ``set_status()``, ``add_osv()``) stays until the index stops.
     """
 
-    def __init__(self, workdir: Path | None = None, host: str = "127.0.0.1", port: int = 0):
+    def __init__(
+        self,
+        workdir: Path | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        tls: bool = False,
+    ):
         self._own_workdir = workdir is None
+        self.tls = tls
         self.workdir = workdir or Path(tempfile.mkdtemp(prefix="fakeindex-"))
         self.host, self.port = host, port
         self.delay = 0.0
@@ -561,6 +572,7 @@ class FakeIndex:
         # Files refused (401) to clients whose User-Agent starts with this: an index
         # whose credentials only pip holds (e.g. in a keyring).
         self.refuse_agent: str | None = None
+        self.drop_json_api_agent: str | None = None
         self.range_mode: str | None = None
         self.drip_ms = DRIP_MS
         self.drip_max_seconds = DRIP_MAX_SECONDS
@@ -610,6 +622,13 @@ class FakeIndex:
                 return
             self._server = _Server((self.host, self.port), _Handler, self)
             self.port = self._server.server_address[1]
+            if self.tls:
+                context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+                context.load_cert_chain(TLS_DIR / "server.pem", TLS_DIR / "server.key")
+                # The handshake happens in the handler's thread, not in the accept loop.
+                self._server.socket = context.wrap_socket(
+                    self._server.socket, server_side=True, do_handshake_on_connect=False
+                )
             self._thread = threading.Thread(
                 target=self._server.serve_forever,
                 kwargs={"poll_interval": 0.05},
@@ -643,7 +662,7 @@ class FakeIndex:
         """
         self.delay = 0.0
         self.no_ranges = self.no_per_release_json = self.no_cache_headers = False
-        self.refuse_agent = None
+        self.refuse_agent = self.drop_json_api_agent = None
         self.range_mode = None
         self.drip_ms, self.drip_max_seconds = DRIP_MS, DRIP_MAX_SECONDS
         self.project_status_shape = "top-level"
@@ -661,7 +680,7 @@ class FakeIndex:
     @property
     def url(self) -> str:
         """Base URL: the JSON API lives under it (``SPIP_PYPI_URL``)."""
-        return f"http://{self.host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
 
     @property
     def simple_url(self) -> str:
@@ -1327,7 +1346,7 @@ class _Server(ThreadingHTTPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Stay quiet about clients that went away; report anything else."""
-        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError, ssl.SSLError)):
             super().handle_error(request, client_address)
 
 
@@ -1365,6 +1384,15 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {name.lower(): value for name, value in self.headers.items()}
         length = int(headers.get("content-length") or 0)
         body = self.rfile.read(length) if length > 0 else b""
+        agent = index.drop_json_api_agent
+        if (
+            agent
+            and self.path.startswith("/pypi/")
+            and headers.get("user-agent", "").startswith(agent)
+        ):
+            index.log(self.command, self.path, headers, 0, body)
+            self.close_connection = True  # no answer at all
+            return
         response = index.handle(self.command, self.path, headers, body)
         index.log(self.command, self.path, headers, response.status, body)
         self.send_response(response.status)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -89,8 +90,42 @@ def test_source_builds_follow_pips_format_control() -> None:
 def test_index_urls_of_the_command_line_and_environment() -> None:
     from spip.installer.pip_args import PYPI_SIMPLE, index_urls, parse
 
-    assert index_urls(parse(["x"]), {}) == [PYPI_SIMPLE]
-    env = {"PIP_INDEX_URL": "http://a/simple", "PIP_EXTRA_INDEX_URL": "http://b/ http://c/"}
+    quiet = {"PIP_CONFIG_FILE": os.devnull}
+    assert index_urls(parse(["x"]), quiet, None) == [PYPI_SIMPLE]
+    env = {
+        **quiet,
+        "PIP_INDEX_URL": "http://a/simple",
+        "PIP_EXTRA_INDEX_URL": "http://b/ http://c/",
+    }
     args = parse(["--extra-index-url", "http://d/", "x"])
-    assert index_urls(args, env) == ["http://a/simple", "http://d/", "http://b/", "http://c/"]
-    assert index_urls(parse(["--no-index", "x"]), env) == []
+    assert index_urls(args, env, None) == ["http://a/simple", "http://b/", "http://c/", "http://d/"]
+    assert index_urls(parse(["--no-index", "x"]), env, None) == []
+    assert index_urls(parse(["x"]), {**env, "PIP_NO_INDEX": "yes"}, None) == []
+
+
+def test_index_urls_of_pips_config_files(tmp_path: Path) -> None:
+    """A private index set in pip.conf (the user's, or the target venv's) is the index
+    pip resolves from: spip asks it about the files pip chose there."""
+    from spip.installer.pip_args import index_urls, parse
+
+    conf = tmp_path / "pip.conf"
+    conf.write_text(
+        "[global]\nindex-url = https://private.example/simple\n"
+        "extra-index-url =\n    https://a.example/simple\n    https://b.example/simple\n"
+        "[install]\ntrusted-host = private.example\n"
+    )
+    env = {"PIP_CONFIG_FILE": str(conf), "XDG_CONFIG_DIRS": str(tmp_path / "none")}
+    urls = index_urls(parse(["x"]), env, None)
+    assert urls == [
+        "https://private.example/simple",
+        "https://a.example/simple",
+        "https://b.example/simple",
+    ]
+    # the command line and the environment still come first, as in pip
+    assert index_urls(parse(["-i", "https://typed/simple", "x"]), env, None)[0] == (
+        "https://typed/simple"
+    )
+    venv = tmp_path / "venv"
+    venv.mkdir()
+    (venv / "pip.conf").write_text("[install]\nno-index = true\n")
+    assert index_urls(parse(["x"]), env, str(venv)) == []
