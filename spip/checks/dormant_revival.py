@@ -7,15 +7,20 @@ who still depends on it (``ctx``, 2022: 0.1.2 from 2014, then 0.2.2 and 0.2.6). 
 index-data signals, both MEDIUM:
 
 - the selected release came ``DORMANT_DAYS`` or more after the release before it;
-- the selected file of an existing release was uploaded after a newer release was out:
-  a file added to an old version later. Platform wheels added to old releases (new
-  Python versions, new platforms) are routine and not counted; an sdist or a pure
-  wheel is.
+- the selected file was added to a release that was already out before a newer one:
+  the release's first file came before the newer release, the selected file after it.
+  Platform wheels added to old releases (new Python versions, new platforms) are
+  routine and not counted; an sdist or a pure wheel is. A whole release that comes
+  after a newer one is a maintenance release (Django 5.2.19 after 6.0), not a new file
+  for an old release; and a pre-release does not make the final releases before it old
+  (google-auth 2.x after 3.0.0a1: ``make eval-ci`` refused 25 plans for it).
 
 Either only while the upload is less than ``RECENT_DAYS`` old: a hostile revival is
-found and taken down within days (``ctx`` lasted ten), so one that has stood for a
-month is history, not an attack in progress (with a year, ``make eval-ci`` refused
-boto3 and pydantic for jmespath's and annotated-types' real revivals).
+found and taken down within days (``ctx`` lasted ten), so one that has stood for two
+weeks is history, not an attack in progress (with a year, ``make eval-ci`` refused
+boto3 and pydantic for jmespath's and annotated-types' real revivals; with a month,
+sglang and aiomqtt for easydict's and paho-mqtt's, three and four weeks old). The
+cooldown holds every release of its first two days back anyway.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ if TYPE_CHECKING:
 
 ID = "dormant-revival"
 DORMANT_DAYS = 730
-RECENT_DAYS = 30
+RECENT_DAYS = 14
 
 
 def _portable(filename: str) -> bool:
@@ -65,7 +70,7 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
             mine.append(f)
         elif parsed < current:
             older.append(f.upload_time)
-        else:
+        elif current.is_prerelease or not parsed.is_prerelease:
             newer.append(f.upload_time)
     selected = project.file(dist.sha256, dist.filename)
     if selected is not None and selected not in mine:
@@ -79,13 +84,14 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
         mine = [DistFile(filename=chosen.filename, upload_time=min(uploads))]
         selected = DistFile(filename=chosen.filename, upload_time=chosen.uploaded)
     uploaded = selected.upload_time or clock.now()  # every file of ``mine`` has one
+    released = min(f.upload_time for f in mine if f.upload_time)
     version = neutralise(dist.version)
     first_newer = min(newer, default=None)
     recent = (clock.now() - uploaded).days < RECENT_DAYS
     if (
         recent
         and first_newer is not None
-        and uploaded > first_newer
+        and released < first_newer < uploaded
         and _portable(selected.filename)
     ):
         message = (
@@ -101,7 +107,6 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
             "newer_release_uploaded": first_newer.isoformat(),
         }
         return [Finding.about(dist, ID, Severity.MEDIUM, message=message, evidence=evidence)]
-    released = min(f.upload_time for f in mine if f.upload_time)
     before = max(older, default=None)
     now = clock.now()
     if before is None or (released - before).days < DORMANT_DAYS:
@@ -125,7 +130,7 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
 
 SUMMARY = (
     "The release came two years or more after the one before it, or a file was added to an "
-    "old release after a newer one was out (MEDIUM)."
+    "old release after a newer one was out, within the last two weeks (MEDIUM)."
 )
 
 CHECK = Check(ID, run=run, summary=SUMMARY)

@@ -14,10 +14,19 @@ and for an sdist a new or changed ``setup.py`` or build backend.
 
 Like with like: a placeholder predecessor (a ``0.0.0``/``0.0.1`` stub, or a
 wheel with nothing but its metadata) is no baseline.
+
+A change in a file that has been on the index for ``STOOD_DAYS`` is a LOW note: a
+hijacked release is found and pulled within days (LiteLLM 1.82.8 in hours), so one
+that has stood for months is history, not an attack in progress (``make eval-ci``
+refused sglang for humming-kernels 0.1.12's native code, four months old, and
+idna-ssl and rauth for setup.py changes of 2017-2018). The file's own upload time
+counts, so a file added to an old release today is judged as new. ``pth-file``
+still judges every startup file on its own.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Awaitable, Collection
 from typing import TYPE_CHECKING
@@ -25,6 +34,7 @@ from typing import TYPE_CHECKING
 from spip.checks import contents
 from spip.checks.base import Check, DataUnavailable
 from spip.checks.startup_rules import alarming, classify, editables
+from spip.core import clock
 from spip.core.logs import log
 from spip.policy.findings import Finding, Severity
 from spip.ui.sanitize import neutralise
@@ -34,6 +44,7 @@ if TYPE_CHECKING:
     from spip.plan.report import PlannedDist
 
 ID = "release-diff"
+STOOD_DAYS = 90
 
 # Console scripts that would shadow a command people and scripts run without
 # thinking (a wheel's scripts land in the environment's bin/, early on PATH),
@@ -150,30 +161,40 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
     found, startup = changes(base, new, dist, ctx)
     if not found:
         return []
-    return [
-        Finding.about(
-            dist,
-            ID,
-            Severity.MEDIUM,
-            message=f"compared with {neutralise(base.version, 40)}, this release "
-            + "; ".join(found)
-            + ". Hijacked releases add such things (LiteLLM 1.82.8 added a .pth); "
-            "check that the project announced this change.",
-            evidence={
-                "previous_version": base.version,
-                "compared_with": base.file.filename,
-                "changes": found,
-                "startup_files_added": startup,
-            },
-        )
-    ]
+    evidence = {
+        "previous_version": base.version,
+        "compared_with": base.file.filename,
+        "changes": found,
+        "startup_files_added": startup,
+    }
+    what = f"compared with {neutralise(base.version, 40)}, this release " + "; ".join(found)
+    days = await _days_on_index(dist, ctx)
+    if days is not None and days >= STOOD_DAYS:
+        message = f"{what}. The file has been on the index for {days} days: a past change."
+        finding = Finding.about(dist, ID, Severity.LOW, message, {**evidence, "days": days})
+        return [dataclasses.replace(finding, informational=True)]
+    message = (
+        f"{what}. Hijacked releases add such things (LiteLLM 1.82.8 added a .pth); "
+        "check that the project announced this change."
+    )
+    return [Finding.about(dist, ID, Severity.MEDIUM, message, evidence)]
+
+
+async def _days_on_index(dist: PlannedDist, ctx: CheckContext) -> int | None:
+    """How long the file pip chose has been on the index (None: unknown, judged new)."""
+    try:
+        uploaded = (await ctx.pypi.served_file(dist)).upload_time
+    except DataUnavailable:
+        return None
+    return (clock.now() - uploaded).days if uploaded else None
 
 
 SUMMARY = (
     "Compared with the previous release (a placeholder is no baseline): a new or changed "
     "startup file that is not benign, a changed `setup.py` or build backend, a console "
     "script named like a system command, or new native binaries in a pure-Python project "
-    "against a wheel for the same kind of platform (MEDIUM)."
+    "against a wheel for the same kind of platform (MEDIUM; a LOW note for a file on the "
+    "index for 90 days or more)."
 )
 
 # Content check: when it cannot see what it compares, that is not a silent LOW.

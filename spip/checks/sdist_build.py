@@ -7,7 +7,8 @@ this check says what building it means. Building runs the project's ``setup.py``
 build backend) on this machine before any check could look at its files, so the gate
 must agree first. Its risk is graded: a project on the popular list whose newest
 source release is older than the cooldown (``docopt``, source-only for years) is LOW
-(warned, built); a young or unknown one is MEDIUM.
+(warned, built), and so is an old project off the list whose source releases have not
+changed for a year (:func:`_established`); a young or changed one is MEDIUM.
 
 At plan stage it says when the wheels-first plan took an older release than a newer,
 source-only one that fits (pip alone would have built the newer): a LOW note naming
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
     from spip.plan.report import PlannedDist
 
 ID = "sdist-build"
+HISTORY_DAYS = 730
+UNCHANGED_DAYS = 365
 
 
 def _requirement(text: str) -> Requirement | None:
@@ -120,18 +123,29 @@ async def needs_build(
 
 
 def _established(name: str, sdists: Sequence[DistFile], ctx: CheckContext) -> str | None:
-    """Why building ``name`` is a lesser risk (popular, newest source release older than
-    the cooldown), else None."""
-    popular = hotlist.load().with_extra(ctx.config.hotlist_extra).rank(name) is not None
+    """Why building ``name`` is a lesser risk, else None: on the popular list with its
+    newest source release older than the cooldown; or, off the list, a source-only
+    history of ``HISTORY_DAYS`` whose newest release is ``UNCHANGED_DAYS`` old (what
+    ``socksipy-branch``, which a popular plugin requires, has been since 2012). A
+    takeover comes with a new release, and a new release makes the project young again."""
     times = [f.upload_time for f in sdists if f.upload_time is not None]
-    if not popular or not times:
+    if not times:
         return None
     from spip.checks.fresh_release import describe_age
 
-    age = (clock.now() - max(times)).total_seconds()
-    if age < (ctx.config.fresh_release_hours or 48.0) * 3600:
+    now = clock.now()
+    age = (now - max(times)).total_seconds()
+    if hotlist.load().with_extra(ctx.config.hotlist_extra).rank(name) is not None:
+        if age < (ctx.config.fresh_release_hours or 48.0) * 3600:
+            return None
+        return f"on the popular list, newest source release {describe_age(age)} old"
+    history = (now - min(times)).days
+    if history < HISTORY_DAYS or age < UNCHANGED_DAYS * 86400:
         return None
-    return f"on the popular list, newest source release {describe_age(age)} old"
+    return (
+        f"source-only for {history // 365} years, newest release {describe_age(age)} old "
+        "(a takeover would be a new release)"
+    )
 
 
 async def unresolvable(names: Sequence[str], ctx: CheckContext) -> list[Finding]:
@@ -215,8 +229,9 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
 
 SUMMARY = (
     "A project has no usable wheel, so installing it would run its build code on this "
-    "machine before any check saw its files (MEDIUM; LOW for an established popular "
-    "project); a note when the plan passes over a newer source-only release."
+    "machine before any check saw its files (MEDIUM; LOW for a popular project whose "
+    "newest sdist is older than the cooldown, or one unchanged for a year after two of "
+    "history); a note when the plan passes over a newer source-only release."
 )
 
 CHECK = Check(ID, unresolvable=unresolvable, run=run, summary=SUMMARY)

@@ -118,6 +118,30 @@ def test_young_popular_source_only_project_is_asked_about(
     assert _findings(report) == [("sdist-build", "MEDIUM")]
 
 
+@pytest.mark.parametrize("fresh", [False, True])
+def test_an_old_unchanged_source_only_project_is_built_with_a_note(
+    fresh, run_spip, venv, fake_index, unique_name, sdist_backend, tmp_path
+):
+    """Off the popular list but source-only since 2012 and unchanged since (socksipy-branch,
+    which gcs-oauth2-boto-plugin requires): LOW, built. The same project with a new sdist
+    uploaded 20 days ago (how a takeover looks) is asked about."""
+    name, report = unique_name("sdold"), tmp_path / "f.json"
+    year = timedelta(days=365)
+    fake_index.publish(name, "1.0", sdist=True, upload_time=10 * year)
+    fake_index.publish(name, "1.1", sdist=True, upload_time=3 * year)
+    if fresh:
+        fake_index.publish(name, "1.2", sdist=True, upload_time=timedelta(days=20))
+    result = run_spip("install", name, "--findings-json", report)
+    if fresh:
+        assert result.returncode == REFUSED, result.stderr
+        assert _findings(report) == [("sdist-build", "MEDIUM")]
+        return
+    assert result.returncode == 0, result.stderr
+    assert f"{name}==1.1" in venv.freeze()
+    assert _findings(report) == [("sdist-build", "LOW")]
+    assert "source-only for 10 years" in result.stderr
+
+
 @pytest.mark.parametrize("case", ["no such version", "needs a newer Python"])
 def test_pip_errors_stay_pip_errors(run_spip, run_pip, fake_index, unique_name, tmp_path, case):
     """No build would help: pip's own message and status, no sdist-build finding."""

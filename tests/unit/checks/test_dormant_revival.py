@@ -11,7 +11,8 @@ from tests.fakeindex import FakeIndex
 from tests.support import check, planned_wheel
 
 ONLY = (dormant_revival.CHECK,)
-YEAR = timedelta(days=365)
+DAY = timedelta(days=1)
+YEAR = 365 * DAY
 
 
 def test_a_revival_after_years_is_medium(
@@ -30,12 +31,29 @@ def test_a_new_file_for_an_old_release_is_medium(
     fake_index: FakeIndex, unique_name, tmp_path: Path
 ) -> None:
     name = unique_name("reup")
-    fake_index.publish(name, "1.0", upload_time=timedelta(days=60))
-    fake_index.publish(name, "1.1", upload_time=timedelta(days=40))
-    wheel = fake_index.republish(name, "1.0", files={"evil.py": "print('x')\n"})
+    fake_index.publish(name, "1.0", tag="py3-none-manylinux1_x86_64", upload_time=60 * DAY)
+    fake_index.publish(name, "1.1", upload_time=40 * DAY)
+    wheel = fake_index.publish(name, "1.0", files={"evil.py": "print('x')\n"}, upload_time=DAY)
     (finding,) = check(fake_index, tmp_path, planned_wheel(fake_index, wheel), ONLY)
     assert finding.severity is Severity.MEDIUM and finding.evidence["kind"] == "reupload"
     assert "after a newer release was out" in finding.message
+
+
+def test_maintenance_releases_and_pre_releases_are_no_new_files(
+    fake_index: FakeIndex, unique_name, tmp_path: Path
+) -> None:
+    """Django 5.2.19 after 6.0, google-auth 2.63.0 after 3.0.0a1: whole releases, every
+    file uploaded at once (``make eval-ci`` refused 38 plans for them)."""
+    lts, series = unique_name("lts"), unique_name("prerel")
+    fake_index.publish(lts, "5.2.18", upload_time=90 * DAY)
+    fake_index.publish(lts, "6.0", upload_time=60 * DAY)
+    fake_index.publish(lts, "5.2.19", sdist=True, upload_time=3 * DAY)
+    maintenance = fake_index.publish(lts, "5.2.19", upload_time=3 * DAY)
+    fake_index.publish(series, "2.62.0", upload_time=90 * DAY)
+    fake_index.publish(series, "3.0.0a1", upload_time=60 * DAY)
+    final = fake_index.publish(series, "2.63.0", upload_time=3 * DAY)
+    for wheel in (maintenance, final):
+        assert check(fake_index, tmp_path, planned_wheel(fake_index, wheel), ONLY) == []
 
 
 def test_steady_and_old_revivals_pass(fake_index: FakeIndex, unique_name, tmp_path: Path) -> None:

@@ -241,3 +241,31 @@ def test_the_previous_release_is_read_whatever_the_ranges(
     fake_index.set_range_mode(mode, old.name)
     (f,) = run_check(CHECK, fake_index, tmp_path, planned(fake_index, new, "1.1"))
     assert f.evidence["startup_files_added"] == ["x.pth"]
+
+
+def test_a_change_that_has_stood_for_months_is_a_note(
+    fake_index: FakeIndex, unique_name: Callable[..., str], tmp_path: Path
+) -> None:
+    """humming-kernels 0.1.12 added native code four months ago (sglang pins it): history,
+    a LOW note. The same change in a file uploaded days ago stays MEDIUM."""
+    from datetime import timedelta
+
+    findings = {}
+    for days in (100, 10):
+        project = unique_name("stood")
+        module = underscore_name(project)
+        fake_index.publish(project, "1.0", upload_time=timedelta(days=days + 20))
+        native = {_module(project): "", f"{module}/_k.cpython-311-x86_64-linux-gnu.so": b"\x7fELF"}
+        new = fake_index.publish(
+            project,
+            "1.1",
+            files=native,
+            tag="py3-none-manylinux_2_28_x86_64",
+            upload_time=timedelta(days=days),
+        )
+        (findings[days],) = run_check(CHECK, fake_index, tmp_path, planned(fake_index, new, "1.1"))
+    old, recent = findings[100], findings[10]
+    assert (old.severity, old.informational) == (Severity.LOW, True)
+    assert "on the index for 100 days" in old.message and old.evidence["days"] == 100
+    assert recent.severity is Severity.MEDIUM and not recent.informational
+    assert "native code" in recent.message
