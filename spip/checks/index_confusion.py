@@ -38,14 +38,12 @@ def other_indexes(dist: PlannedDist, ctx: CheckContext) -> list[str]:
 
 
 async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
-    from spip.index.simple import serves
-
     others = other_indexes(dist, ctx)
     if not others:
         return []
     import asyncio
 
-    answers = await asyncio.gather(*(serves(ctx.pypi.client, url, dist.name) for url in others))
+    answers = await asyncio.gather(*(ctx.pypi.serves(url, dist.name) for url in others))
     also = [url for url, yes in zip(others, answers, strict=True) if yes]
     if not also:
         return []

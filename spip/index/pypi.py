@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import json
 import re
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timezone
@@ -54,10 +55,13 @@ __all__ = [
 
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 SIMPLE_HTML = "application/vnd.pypi.simple.v1+html"
+_ANY = f"{SIMPLE_JSON}, {SIMPLE_HTML};q=0.2, text/html;q=0.01"
 # A release's files never change; its yanked flag and advisories do: refetch after a day.
 RELEASE_TTL = 24 * 3600.0
 # Project-level pages are reused this long, then revalidated by ETag (or fetched again).
 PROJECT_TTL = 10 * 60.0
+# The requests after pip's resolution share this many times pip's --timeout (start_budget).
+BUDGET_FACTOR = 2
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
@@ -414,6 +418,7 @@ class PyPIClient:
         )
         self._cache = cache
         self._tasks: dict[tuple[str, ...], asyncio.Task[Any]] = {}
+        self._budget_ends: float | None = None  # see start_budget()
         server = cache.get(self._key("server"))
         # None: not known yet whether this server has per-release documents.
         self._per_release: bool | None = (
@@ -421,6 +426,27 @@ class PyPIClient:
             if server and server.age < RELEASE_TTL and isinstance(server.data, dict)
             else None
         )
+
+    def start_budget(self) -> float:
+        """From now on, every request to an index shares one allowance of
+        ``BUDGET_FACTOR`` times pip's ``--timeout``: a server that answers each request
+        just in time, chain after chain, cannot hold the run for longer than that. Called
+        when pip's resolution is over (the head starts before it only have their own
+        deadlines). Returns the allowance, in seconds."""
+        allowance = BUDGET_FACTOR * request_deadline(self.client)
+        self._budget_ends = asyncio.get_running_loop().time() + allowance
+        return allowance
+
+    def _deadline(self, what: str) -> float:
+        """How long the next request may take: pip's ``--timeout``, within the budget."""
+        limit = request_deadline(self.client)
+        if self._budget_ends is None:
+            return limit
+        left = self._budget_ends - asyncio.get_running_loop().time()
+        if left <= 0:
+            spent = BUDGET_FACTOR * limit
+            raise _unavailable(f"{what}: the indexes took {spent:g} s in all this run")
+        return min(limit, left)
 
     # -- what the checks use -------------------------------------------------------------
 
@@ -505,6 +531,32 @@ class PyPIClient:
             )
         )
 
+    async def serves(self, index_url: str, name: str) -> bool:
+        """Whether the simple repository at ``index_url`` (any PEP 503 index, JSON or
+        HTML) lists files of project ``name``: one page request."""
+        host = neutralise(_netloc(index_url) or index_url, limit=60)
+        try:
+            limit = self._deadline(f"{host} was not asked about {name}")
+            resp = await asyncio.wait_for(
+                self.client.get(f"{index_url.rstrip('/')}/{name}/", headers={"Accept": _ANY}),
+                limit,
+            )
+        except asyncio.TimeoutError:
+            raise _unavailable(f"{host} did not answer in time for {name}") from None
+        except httpx.HTTPError as exc:
+            raise _unavailable(f"{host} could not be reached ({type(exc).__name__})") from None
+        if resp.status_code == 404:
+            return False
+        if resp.status_code != 200:
+            raise _unavailable(f"{host} answered {resp.status_code} for {name}")
+        if "json" in resp.headers.get("Content-Type", ""):
+            try:
+                files = json.loads(resp.content).get("files")
+            except (ValueError, AttributeError):
+                raise _unavailable(f"{host} sent invalid JSON for {name}") from None
+            return bool(files)
+        return "<a " in resp.text.lower()
+
     async def publishers(self, url: str) -> list[Publisher]:
         """The publishers of a file's PEP 740 attestations, from its provenance URL."""
         return await self._once(("provenance", url), lambda: self._publishers(url))
@@ -523,7 +575,12 @@ class PyPIClient:
             url = urljoin(index, f"{quote(name)}/")
             host = neutralise(urlsplit(index).netloc, limit=60)
             try:
-                resp = await self.client.get(url, headers={"Accept": SIMPLE_JSON})
+                limit = self._deadline(f"{host} was not asked about {name}")
+                resp = await asyncio.wait_for(
+                    self.client.get(url, headers={"Accept": SIMPLE_JSON}), limit
+                )
+            except asyncio.TimeoutError:
+                raise _unavailable(f"{host} did not answer in time for {name}") from None
             except httpx.HTTPError as exc:
                 kind = Unreached if isinstance(exc, _UNCONNECTED) else DataUnavailable
                 why = f"{host} could not be asked ({type(exc).__name__})"
@@ -569,9 +626,9 @@ class PyPIClient:
         """GET with one retry on a transient failure; returns 200, 304 and 404 answers."""
         for attempt in (1, 2):
             try:
+                limit = self._deadline(f"{self._host} was not asked for {path}")
                 resp = await asyncio.wait_for(
-                    self.client.get(self._base + path, headers=headers),
-                    request_deadline(self.client),
+                    self.client.get(self._base + path, headers=headers), limit
                 )
             except httpx.TooManyRedirects:
                 raise self._unavailable("redirected in a loop", path) from None

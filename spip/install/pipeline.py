@@ -71,6 +71,7 @@ class _Session:
     before: Snapshot = field(default_factory=dict)  # and what they held before it
     build_files: list[Artifacts] = field(default_factory=list)  # builds' dependencies
     journal: Path | None = None  # the note of the install under way (local/journal.py)
+    budget: float | None = None  # the seconds the index requests after phase 1 share
 
     @property
     def artifacts(self) -> Artifacts:
@@ -114,6 +115,7 @@ async def _steps(
     if state.decision:
         return state.status
     assert resolution is not None
+    session.budget = session.ctx.pypi.start_budget()
     resolution = await noting_wait(
         cool_down(state, installer, resolution, session), _index_wait(session)
     )
@@ -342,7 +344,8 @@ def _index_wait(session: _Session) -> str:
     """What the checks wait for, and for how long at most."""
     host = urlsplit(session.ctx.config.pypi_url).netloc.rpartition("@")[2]
     limit = request_deadline(session.ctx.pypi.client)
-    return f"the index at {neutralise(host, 60)} to answer (at most {limit:g} s a request)"
+    in_all = f", {session.budget:g} s in all" if session.budget else ""
+    return f"the index at {neutralise(host, 60)} to answer (at most {limit:g} s a request{in_all})"
 
 
 async def fetch(state: InstallState, session: _Session) -> dict[str, Path | None] | None:
