@@ -61,7 +61,7 @@ RELEASE_TTL = 24 * 3600.0
 # Project-level pages are reused this long, then revalidated by ETag (or fetched again).
 PROJECT_TTL = 10 * 60.0
 # The requests after pip's resolution share this many times pip's --timeout (start_budget).
-BUDGET_FACTOR = 2
+BUDGET_FACTOR = 4
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
