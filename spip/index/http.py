@@ -71,16 +71,24 @@ def _verified_context(net: NetSettings, environ: Mapping[str, str]) -> ssl.SSLCo
         or environ.get("CURL_CA_BUNDLE")
         or certifi.where()
     )
+    defaults = ssl.get_default_verify_paths()  # what the system store already loaded
     if os.path.isdir(bundle):
-        context.load_verify_locations(capath=bundle)
-    else:
+        if not _same(bundle, defaults.capath):
+            context.load_verify_locations(capath=bundle)
+    elif not _same(bundle, defaults.cafile):
         context.load_verify_locations(cafile=bundle)
     return context
 
 
+def _same(path: str, other: str | None) -> bool:
+    return other is not None and os.path.realpath(path) == os.path.realpath(other)
+
+
 def _context(net: NetSettings, *, verify: bool) -> ssl.SSLContext:
-    context = ssl.create_default_context()
-    if not verify:  # a trusted host: encrypted, not authenticated (pip's --trusted-host)
+    if verify:
+        context = ssl.create_default_context()
+    else:  # a trusted host: encrypted, not authenticated (pip's --trusted-host); no CAs
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
     if net.client_cert:
