@@ -56,34 +56,93 @@ def _row(label: str, results: Sequence[Lookalike | None], plain: int, low_separa
     print(f"  {label:<32} MEDIUM {_rate(medium, n)}   {second}   plain rule {_rate(plain, n)}")
 
 
+PROJECTS = EVAL / "legit_projects.tsv"
+
+
 def _project_rule(detector: Detector, squats: Sequence[dict[str, str]], legit: list[str]) -> None:
     """The look-alike rule with the project behind the name (``typosquat.run``): a LOW
-    look-alike is MEDIUM when its project is young (first upload within 90 days), has a
-    single release or names no repository.
+    look-alike is dropped when its project is established (old, many releases), and is
+    MEDIUM when it is young (first upload within 90 days), has a single release or names
+    no repository.
 
-    Project ages are not in the offline data (the squats were removed from the index,
-    and looking up the sample's ages would be a bulk query), so this prints bounds:
-    every known squat was a young project when it struck, so its rows count as young;
-    the legitimate names' figure lies between none and all of their LOW look-alikes
-    being young or small.
+    The squats were removed from the index: every known squat was a young project when
+    it struck, so its rows count as young. The legitimate names' projects are judged
+    from ``legit_projects.tsv`` (the index's data, ``--refresh-projects``); a LOW name
+    missing there counts as MEDIUM.
     """
     squat_results = [detector.lookalike(s["squat"]) for s in squats]
     legit_results = [detector.lookalike(n) for n in legit]
     flagged = sum(1 for r in squat_results if r)
     medium = sum(1 for r in legit_results if r and r.severity >= Severity.MEDIUM)
-    low = sum(1 for r in legit_results if r and r.severity == Severity.LOW)
-    print(f"\nwith the project rule ({typosquat.YOUNG_LOOKALIKE_DAYS} days, one release, no repo)")
+    low = [r.name for r in legit_results if r and r.severity == Severity.LOW]
+    snapshot, judged = _projects()
+    raised = [n for n in low if judged.get(n, "?") not in ("established", "")]
+    unknown = sum(1 for n in low if n not in judged)
+    rule = f"{typosquat.YOUNG_LOOKALIKE_DAYS} days old, or one release and no repo"
+    print(f"\nwith the project rule ({rule})")
     print(f"  squats of top-{TOP} projects (young)   MEDIUM {_rate(flagged, len(squats))}")
     print(
-        f"  legitimate sample, MEDIUM             from {_rate(medium, len(legit))} "
-        f"(none young or small) to {_rate(medium + low, len(legit))} (all of them); "
-        "project ages are not available offline"
+        f"  legitimate sample, MEDIUM             {_rate(medium + len(raised), len(legit))}"
+        f"   (projects as the index had them on {snapshot}; {unknown} not looked up)"
     )
+
+
+def _projects() -> tuple[str, dict[str, str]]:
+    """``legit_projects.tsv``: its snapshot date, and per name ``established``, ``""``
+    (neither established nor small) or the marks that make a look-alike MEDIUM."""
+    if not PROJECTS.exists():
+        return "never", {}
+    lines = PROJECTS.read_text(encoding="utf-8").splitlines()
+    snapshot = lines[0].removeprefix("# snapshot ").split()[0] if lines else "never"
+    rows = (line.split("\t") for line in lines if line and not line.startswith("#"))
+    return snapshot, {name: verdict for name, verdict in rows}
+
+
+def _refresh_projects(detector: Detector, legit: list[str], pypi_url: str) -> None:
+    """Ask the index about every legitimate name the detector finds LOW, with the check's
+    own functions (``typosquat.established``, ``typosquat.small_project``)."""
+    import asyncio
+    from datetime import date
+
+    from spip.index.cache import Cache
+    from spip.index.errors import DataUnavailable
+    from spip.index.http import make_client
+    from spip.index.netconf import net_settings
+    from spip.index.pypi import PyPIClient
+
+    names = [r.name for n in legit if (r := detector.lookalike(n)) and r.severity == Severity.LOW]
+
+    async def judge(pypi: PyPIClient, name: str) -> str:
+        try:
+            history = await pypi.files(name)
+            if typosquat.established(history):
+                return "established"
+            newest = (await pypi.release(name, history.versions[-1])).info
+        except (DataUnavailable, IndexError):
+            return "unavailable"
+        return "; ".join(typosquat.small_project(history, newest)) if newest else "no metadata"
+
+    async def run() -> list[str]:
+        async with make_client(net_settings({})) as http:
+            pypi = PyPIClient(http, pypi_url, Cache(None))
+            return await asyncio.gather(*(judge(pypi, n) for n in names))
+
+    verdicts = asyncio.run(run())
+    header = f"# snapshot {date.today().isoformat()} {pypi_url}: name<TAB>verdict\n"
+    rows = "".join(f"{n}\t{v}\n" for n, v in sorted(zip(names, verdicts, strict=True)))
+    PROJECTS.write_text(header + rows, encoding="utf-8")
+    print(f"wrote {PROJECTS} ({len(names)} names)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="list misses and MEDIUMs")
+    parser.add_argument(
+        "--refresh-projects",
+        metavar="PYPI_URL",
+        help="ask this index (e.g. https://pypi.org) about the sample's LOW look-alikes and "
+        "write legit_projects.tsv (network)",
+    )
     args = parser.parse_args()
 
     started = time.process_time()
@@ -129,6 +188,8 @@ def main() -> None:
             if r and r.severity >= Severity.MEDIUM:
                 print(f"      {r.name:<30} {r.kind:<14} -> {r.target} ({r.rank})")
 
+    if args.refresh_projects:
+        _refresh_projects(full, legit, args.refresh_projects)
     _project_rule(full, on_top, legit)
 
     names = list(itertools.islice(itertools.cycle(legit + popular), SPEED_NAMES))

@@ -39,6 +39,7 @@ from spip.ui.sanitize import neutralise
 
 if TYPE_CHECKING:
     from spip.checks.base import CheckContext
+    from spip.index.pypi import Info, ProjectFiles
     from spip.plan.report import PlannedDist
     from spip.policy.config import Config
 
@@ -518,39 +519,44 @@ def known_neighbours() -> frozenset[str]:
     )
 
 
-async def _established(name: str, ctx: CheckContext) -> bool:
+def established(history: ProjectFiles) -> bool:
     """The index's release history shows a project of its own: old, many releases."""
-    try:
-        history = await ctx.pypi.files(name)
-    except DataUnavailable:
-        return False
     times = [f.upload_time for f in history.files if f.upload_time is not None]
     if len(history.versions) < ESTABLISHED_RELEASES or not times:
         return False
     return (clock.now() - min(times)).days >= ESTABLISHED_DAYS
 
 
-async def _small_project(dist: PlannedDist, ctx: CheckContext) -> list[str]:
-    """What makes the project behind a look-alike name a likely squat: young (first
-    upload within ``YOUNG_LOOKALIKE_DAYS``), a single release, no repository URL."""
+def small_project(history: ProjectFiles, info: Info) -> list[str]:
+    """What makes the project behind a look-alike name a likely squat (empty: nothing):
+    young (first upload within ``YOUNG_LOOKALIKE_DAYS``), or both a single release and
+    no repository URL. Either of the last two alone is common among small legitimate
+    projects: it lifted 0.56% of ``make eval-typosquat``'s legitimate names to MEDIUM
+    (target 0.5%), both together 0.19%; real squats strike young."""
     from spip.checks.repo_mismatch import repositories
 
+    first = history.first_upload()
+    days = (clock.now() - first).days if first is not None else None
+    young = days is not None and days < YOUNG_LOOKALIKE_DAYS
+    single, unsourced = len(history.versions) == 1, not repositories(info)
+    if not (young or (single and unsourced)):
+        return []
+    marks = [f"its project is {days} day{'' if days == 1 else 's'} old"] if young else []
+    return marks + ["it has a single release"] * single + ["it names no repository"] * unsourced
+
+
+async def _established(name: str, ctx: CheckContext) -> bool:
     try:
-        project = await ctx.pypi.files(dist.name)
-        info = await ctx.pypi.info(dist)
+        return established(await ctx.pypi.files(name))
+    except DataUnavailable:
+        return False
+
+
+async def _small_project(dist: PlannedDist, ctx: CheckContext) -> list[str]:
+    try:
+        return small_project(await ctx.pypi.files(dist.name), await ctx.pypi.info(dist))
     except DataUnavailable:
         return []
-    marks = []
-    first = project.first_upload()
-    if first is not None:
-        days = (clock.now() - first).days
-        if days < YOUNG_LOOKALIKE_DAYS:
-            marks.append(f"its project is {days} day{'' if days == 1 else 's'} old")
-    if len(project.versions) == 1:
-        marks.append("it has a single release")
-    if not repositories(info):
-        marks.append("it names no repository")
-    return marks
 
 
 async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:

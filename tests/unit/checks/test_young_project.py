@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from spip.checks import typosquat, young_project
 from spip.policy.findings import Severity
 from tests.fakeindex import FakeIndex
@@ -86,3 +88,21 @@ def test_a_low_lookalike_of_an_established_project_stays_low(
     wheel = fake_index.publish(name, "1.1", metadata=repo(name), upload_time=timedelta(days=200))
     (finding,) = check(fake_index, tmp_path, planned_wheel(fake_index, wheel), (typosquat.CHECK,))
     assert finding.severity is Severity.LOW and "project" not in finding.evidence
+
+
+@pytest.mark.parametrize(
+    ("names_repo", "severity"), [(True, Severity.LOW), (False, Severity.MEDIUM)]
+)
+def test_an_old_single_release_needs_no_repository_too(
+    names_repo: bool, severity: Severity, fake_index: FakeIndex, tmp_path: Path
+) -> None:
+    """A year-old project with one release is common among small legitimate projects
+    (``make eval-typosquat``); with no repository either, the look-alike is MEDIUM."""
+    name = "flask-py" if names_repo else "requests-py"  # an affix: LOW by the name alone
+    assert typosquat.lookalike(name).severity is Severity.LOW  # type: ignore[union-attr]
+    metadata = repo(name) if names_repo else {}
+    wheel = fake_index.publish(name, "1.0", metadata=metadata, upload_time=timedelta(days=400))
+    (finding,) = check(fake_index, tmp_path, planned_wheel(fake_index, wheel), (typosquat.CHECK,))
+    assert finding.severity is severity
+    if not names_repo:
+        assert finding.evidence["project"] == ["it has a single release", "it names no repository"]
