@@ -29,7 +29,13 @@ from spip.index.netconf import pip_flag
 from spip.installer.base import BuildDeps, HoldBack, Resolution
 from spip.installer.distinfo import as_pip_would, requested_markers
 from spip.installer.local_sdists import Built, build, local_sdists
-from spip.installer.pip_args import PipInstallArgs, index_urls, pinned_names, typed_names
+from spip.installer.pip_args import (
+    PipInstallArgs,
+    index_urls,
+    pinned_names,
+    typed_names,
+    with_location_settings,
+)
 from spip.installer.pip_guard import BuildPins, Guard, Stopped, read_stop
 from spip.installer.pip_output import PipOutput, display_path
 from spip.installer.pip_process import (
@@ -428,15 +434,20 @@ class PipInstaller:
             return
         self._phase2 = pip_runner(self.python, self._server, echo=self._output.installing)
         self._pips.append(self._phase2)
-        command = install_dirs_command(self.python, self.args)
+        command = install_dirs_command(self.python, self._located)
         with sigint_blocked():
             self._dirs = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+
+    @property
+    def _located(self) -> PipInstallArgs:
+        """The command line with the install location pip's settings add to it."""
+        return with_location_settings(self.args, os.environ, self._prefix)
 
     def install_dirs(self) -> list[Path]:
         if self._dirs is None:
             return []
         if self._dir_list is None:
-            self._dir_list = install_dirs(self._dirs.communicate()[0], self.args)
+            self._dir_list = install_dirs(self._dirs.communicate()[0], self._located)
         return self._dir_list
 
     def install(

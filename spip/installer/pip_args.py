@@ -319,6 +319,26 @@ def index_urls(parsed: PipInstallArgs, environ: Mapping[str, str], prefix: str |
     return list(dict.fromkeys([main, *extra]))
 
 
+# Where pip installs: also from PIP_TARGET/``target =`` and friends when not typed.
+_LOCATION_SETTINGS = (("-t", "target"), ("--prefix", "prefix"), ("--root", "root"))
+
+
+def with_location_settings(
+    parsed: PipInstallArgs, environ: Mapping[str, str], prefix: str | None
+) -> PipInstallArgs:
+    """``parsed`` plus the install location pip takes from its environment and config
+    files (``PIP_USER=1``, ``target = DIR``, ...) where the command line names none:
+    what the after-install snapshot must watch, as pip would write there."""
+    extra = [
+        Option(name, value, (name, value))
+        for name, key in _LOCATION_SETTINGS
+        if not parsed.has(name) and (value := pip_setting(key, environ, prefix))
+    ]
+    if not parsed.has("--user") and pip_flag("user", environ, prefix):
+        extra.append(Option("--user", None, ("--user",)))
+    return PipInstallArgs([*parsed.options, *extra], parsed.requirements)
+
+
 def pinned_names(parsed: PipInstallArgs, cwd: Path) -> set[str]:
     """The projects pinned to one version (``==1.0``, ``===1.0``, no wildcard) on the
     command line and in ``-r`` and ``-c`` files."""

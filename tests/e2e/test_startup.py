@@ -134,3 +134,24 @@ def test_installing_setuptools_raises_nothing(run_spip, venv, sdist_backend, tmp
     assert result.returncode == 0, result.stderr
     assert _findings(report) == []
     assert (venv.site_packages / "distutils-precedence.pth").exists()
+
+
+def test_the_snapshot_watches_where_pips_settings_install(
+    run_spip, venv, spip_env, unique_name, sdist_backend, tmp_path
+):
+    """``PIP_TARGET`` (or ``target =``, ``PIP_USER=1``, ``user = true`` in pip.conf) moves
+    the install: the after-install snapshot watches that folder, not the venv's."""
+    name = unique_name()
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "setup.py").write_text(
+        SLIPPING_SETUP.format(name=name, module=name.replace("-", "_"))
+    )
+    (project / f"{name.replace('-', '_')}.py").write_text("")
+    (project / "pyproject.toml").write_text(SETUPTOOLS_PYPROJECT)
+    target = tmp_path / "target"
+    env = {**spip_env, "PIP_TARGET": str(target)}
+    result = run_spip("install", str(project), env=env)
+    assert result.returncode == EXIT_QUARANTINED, result.stderr
+    assert (target / f"{name.replace('-', '_')}.py").exists()  # pip installed there
+    assert not (target / "slipped.pth").exists() and "slipped.pth" in result.stderr

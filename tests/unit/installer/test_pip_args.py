@@ -129,3 +129,17 @@ def test_index_urls_of_pips_config_files(tmp_path: Path) -> None:
     venv.mkdir()
     (venv / "pip.conf").write_text("[install]\nno-index = true\n")
     assert index_urls(parse(["x"]), env, str(venv)) == []
+
+
+def test_install_location_from_pips_settings(tmp_path: Path) -> None:
+    from spip.installer.pip_args import parse, with_location_settings
+
+    conf = tmp_path / "pip.conf"
+    conf.write_text("[install]\nuser = true\nroot = /chroot\n")
+    env = {"PIP_CONFIG_FILE": str(conf), "PIP_TARGET": "/from/env"}
+    located = with_location_settings(parse(["x"]), env, None)
+    assert located.last("-t") == "/from/env" and located.last("--root") == "/chroot"
+    assert located.has("--user") and located.requirements == ["x"]
+    typed = with_location_settings(parse(["-t", "/typed", "x"]), env, None)
+    assert typed.values("-t") == ["/typed"]  # the command line wins, as in pip
+    assert not with_location_settings(parse(["x"]), {"PIP_CONFIG_FILE": os.devnull}, None).options
