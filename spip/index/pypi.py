@@ -535,16 +535,7 @@ class PyPIClient:
         """Whether the simple repository at ``index_url`` (any PEP 503 index, JSON or
         HTML) lists files of project ``name``: one page request."""
         host = neutralise(_netloc(index_url) or index_url, limit=60)
-        try:
-            limit = self._deadline(f"{host} was not asked about {name}")
-            resp = await asyncio.wait_for(
-                self.client.get(f"{index_url.rstrip('/')}/{name}/", headers={"Accept": _ANY}),
-                limit,
-            )
-        except asyncio.TimeoutError:
-            raise _unavailable(f"{host} did not answer in time for {name}") from None
-        except httpx.HTTPError as exc:
-            raise _unavailable(f"{host} could not be reached ({type(exc).__name__})") from None
+        resp = await self._page(f"{index_url.rstrip('/')}/{name}/", _ANY, host, name)
         if resp.status_code == 404:
             return False
         if resp.status_code != 200:
@@ -573,18 +564,8 @@ class PyPIClient:
 
         async def fetch() -> ProjectFiles:
             url = urljoin(index, f"{quote(name)}/")
-            host = neutralise(urlsplit(index).netloc, limit=60)
-            try:
-                limit = self._deadline(f"{host} was not asked about {name}")
-                resp = await asyncio.wait_for(
-                    self.client.get(url, headers={"Accept": SIMPLE_JSON}), limit
-                )
-            except asyncio.TimeoutError:
-                raise _unavailable(f"{host} did not answer in time for {name}") from None
-            except httpx.HTTPError as exc:
-                kind = Unreached if isinstance(exc, _UNCONNECTED) else DataUnavailable
-                why = f"{host} could not be asked ({type(exc).__name__})"
-                raise _unavailable(why, kind) from None
+            host = neutralise(_netloc(index), limit=60)
+            resp = await self._page(url, SIMPLE_JSON, host, name)
             media = resp.headers.get("Content-Type", "").split(";")[0].strip()
             if resp.status_code != 200 or media not in (SIMPLE_JSON, "application/json"):
                 raise _unavailable(f"{host} has no JSON simple page for {name}")
@@ -596,6 +577,18 @@ class PyPIClient:
             return ProjectFiles._from_simple(page)
 
         return await self._once(("simple", index, name), fetch)
+
+    async def _page(self, url: str, accept: str, host: str, name: str) -> httpx.Response:
+        """``name``'s page on an index pip looks in, within the deadlines; not connecting
+        there at all fails closed (:class:`Unreached`)."""
+        try:
+            limit = self._deadline(f"{host} was not asked about {name}")
+            return await asyncio.wait_for(self.client.get(url, headers={"Accept": accept}), limit)
+        except asyncio.TimeoutError:
+            raise _unavailable(f"{host} did not answer in time for {name}") from None
+        except httpx.HTTPError as exc:
+            kind = Unreached if isinstance(exc, _UNCONNECTED) else DataUnavailable
+            raise _unavailable(f"{host} could not be asked ({type(exc).__name__})", kind) from None
 
     def _key(self, kind: str, *parts: str) -> str:
         return " ".join((kind, self._base, *parts))
