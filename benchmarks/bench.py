@@ -41,7 +41,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 _CHECKOUT = str(Path(__file__).resolve().parent.parent)
 if _CHECKOUT not in sys.path:  # run as a script: ``python benchmarks/bench.py``
@@ -60,6 +60,10 @@ from benchmarks.cases import (  # noqa: E402
 )
 from benchmarks.report import raw, report  # noqa: E402
 from benchmarks.runner import Bench, CaseResult, RunFailed, Sample, Setting, log  # noqa: E402
+from benchmarks.signals import signals_cost  # noqa: E402
+
+if TYPE_CHECKING:
+    from tests.fakeindex import FakeIndex
 
 T = TypeVar("T")
 
@@ -155,10 +159,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 @contextlib.contextmanager
-def serving(args: argparse.Namespace) -> Iterator[tuple[Setting, dict[str, list[str]]]]:
-    """The setting and the install targets of every case."""
+def serving(
+    args: argparse.Namespace,
+) -> Iterator[tuple[Setting, dict[str, list[str]], FakeIndex | None]]:
+    """The setting, the install targets of every case, and the fake index (not live)."""
     if args.live:
-        yield Setting.real(), {name: LIVE_CASES[name] for name in args.cases}
+        yield Setting.real(), {name: LIVE_CASES[name] for name in args.cases}, None
         return
     from tests.fakeindex import FakeIndex
 
@@ -172,7 +178,8 @@ def serving(args: argparse.Namespace) -> Iterator[tuple[Setting, dict[str, list[
             f"in {time.perf_counter() - started:.1f}s at {index.url}"
         )
         index.delay = args.delay
-        yield Setting.fake(index, args.delay), {f"{n}-dist": [plan_names(n)[0]] for n in sizes}
+        targets = {f"{n}-dist": [plan_names(n)[0]] for n in sizes}
+        yield Setting.fake(index, args.delay), targets, index
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -183,6 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     cases: list[CaseResult] = []
     startup: dict[str, list[float]] | None = None
     checks: list[Sample] | None = None
+    signals: tuple[list[float], list[float]] | None = None
     errors: list[str] = []
 
     def attempt(what: str, job: Callable[..., T], *job_args: object) -> T | None:
@@ -194,7 +202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return None
 
     try:
-        with serving(args) as (setting, targets):
+        with serving(args) as (setting, targets, index):
             bench = Bench(
                 work, setting, pairs=args.pairs, quick=args.quick, pip_spec=args.pip, peer=args.peer
             )
@@ -209,10 +217,20 @@ def main(argv: Sequence[str] | None = None) -> int:
                         cases += [result] if result is not None else []
             if not args.no_startup:
                 startup = attempt("start-up", bench.startup)
-            if args.checks_plan and not args.live:
+            if args.checks_plan and index is not None:
                 checks = attempt("checks", bench.checks, targets[checks_key])
+                names = plan_names(CHECKS_PLAN_SIZE)
+                log("signal checks: with and without, in turns")
+                signals = signals_cost(index, names, work / "signals-cache", 2 if args.quick else 9)
         text = report(
-            command.strip(), setting, cases, startup, checks, args.pairs, bench.venvs.pip_version
+            command.strip(),
+            setting,
+            cases,
+            startup,
+            checks,
+            args.pairs,
+            bench.venvs.pip_version,
+            signals,
         )
     finally:
         if args.keep:

@@ -10,6 +10,7 @@ from typing import Any
 
 from benchmarks.cases import CHECKS_PLAN_SIZE
 from benchmarks.runner import SPIP_CLI, SPIP_INSTALL, CaseResult, Sample, Setting
+from benchmarks.signals import SIGNALS_TARGET
 
 # Issue 7's targets: the median of the per-pair ratio spip/pip (by plan size), and
 # absolute ones for start-up, the checks and memory.
@@ -127,6 +128,7 @@ def report(
     checks: list[Sample] | None,
     pairs: int,
     pip_version: str = "pip",
+    signals: tuple[list[float], list[float]] | None = None,
 ) -> str:
     lines = [
         "## spip install vs pip install",
@@ -239,6 +241,14 @@ def report(
         lines.append(
             f"| all checks, {CHECKS_PLAN_SIZE}-dist plan, warm spip cache | {detail} "
             f"| <= {ms(CHECKS_TARGET)} | {verdict(value, CHECKS_TARGET)} |"
+        )
+    if signals:
+        with_signals, without = signals
+        added = med(with_signals) - med(without)
+        lines.append(
+            f"| what the signal checks add to them (in process, {len(without)} rounds each: "
+            f"{ms(med(with_signals))} with, {ms(med(without))} without) | {ms(added)} "
+            f"| <= {ms(SIGNALS_TARGET)} | {verdict(added, SIGNALS_TARGET)} |"
         )
     return "\n".join(lines) + "\n"
 

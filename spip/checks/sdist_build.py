@@ -185,12 +185,15 @@ async def unresolvable(names: Sequence[str], ctx: CheckContext) -> list[Finding]
     return findings
 
 
-def _wanted(dist: PlannedDist, plan: Sequence[PlannedDist]) -> list[Requirement]:
-    """What the plan's other releases require of ``dist``'s project (markers aside)."""
+async def _requirements(plan: Sequence[PlannedDist]) -> dict[str, list[Requirement]]:
+    """What the plan's releases require, by project (markers aside): parsed once a run."""
     from packaging.utils import canonicalize_name
 
-    reqs = (_requirement(t) for d in plan for t in d.metadata.requires_dist)
-    return [r for r in reqs if r is not None and canonicalize_name(r.name) == dist.name]
+    wanted: dict[str, list[Requirement]] = {}
+    for text in (t for d in plan for t in d.metadata.requires_dist):
+        if (req := _requirement(text)) is not None:
+            wanted.setdefault(canonicalize_name(req.name), []).append(req)
+    return wanted
 
 
 async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
@@ -205,7 +208,10 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
         if not f.yanked and (v := parse_version(f.version)) is not None and v > planned
     }
     newer -= with_wheel
-    for req in _wanted(dist, ctx.plan):
+    if not newer:  # the common case: no need to read what the plan requires
+        return []
+    wanted = await ctx.once((ID, "requirements"), lambda: _requirements(ctx.plan))
+    for req in wanted.get(dist.name, ()):
         newer = set(req.specifier.filter(newer))
     if not newer:
         return []

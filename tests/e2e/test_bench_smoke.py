@@ -239,3 +239,20 @@ def test_the_peer_installs_into_its_fresh_venv(tmp_path: Path) -> None:
     )
     bench_.install("peer", ["x"], bench_.caches(), ["--ignore-warning"])
     assert Path(seen.read_text()).name.startswith("venv-")  # the copy, not the template
+
+
+def test_the_signal_checks_cost_is_measured_and_reported(tmp_path: Path) -> None:
+    """Both arms run every round on the plan; the report's row compares the medians."""
+    from benchmarks.signals import SIGNAL_IDS, signals_cost
+    from spip.checks.registry import CHECKS
+
+    assert {c.id for c in CHECKS} >= SIGNAL_IDS  # every signal is a registered check
+    with FakeIndex(tmp_path / "index") as index:
+        cases.publish(index, cases.make_tree(3))
+        with_signals, without = signals_cost(index, cases.plan_names(3), tmp_path / "c", 2)
+    assert len(with_signals) == len(without) == 2
+    assert all(t > 0 for t in with_signals + without)
+    setting = runner.Setting(False, dict(os.environ), "a test")
+    text = report.report("bench", setting, [], None, None, 1, signals=([0.030] * 2, [0.020] * 2))
+    row = next(line for line in text.splitlines() if "signal checks add" in line)
+    assert "| 10 ms | <= 20 ms | PASS |" in row
