@@ -15,6 +15,12 @@ index-data signals, both MEDIUM:
   for an old release; and a pre-release does not make the final releases before it old
   (google-auth 2.x after 3.0.0a1: ``make eval-ci`` refused 25 plans for it).
 
+A revival of a project on the popular list is a LOW note: its return is news that many
+eyes follow (python-dateutil 3.0.0 came 2.6 years after 2.9.0; every CI job installing
+it for two weeks would have been refused), where a taken-over small project (``ctx``)
+comes back unnoticed; and PyPI has required two-factor uploads since 2024, which closes
+the expired-domain route. A new file for an old release stays MEDIUM everywhere.
+
 Either only while the upload is less than ``RECENT_DAYS`` old: a hostile revival is
 found and taken down within days (``ctx`` lasted ten), so one that has stood for two
 weeks is history, not an attack in progress (with a year, ``make eval-ci`` refused
@@ -25,9 +31,11 @@ cooldown holds every release of its first two days back anyway.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from spip.checks import hotlist
 from spip.checks.base import Check, DataUnavailable
 from spip.core import clock
 from spip.core.versions import parse_version
@@ -125,12 +133,20 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
         "previous_release": before.isoformat(),
         "dormant_days": (released - before).days,
     }
-    return [Finding.about(dist, ID, Severity.MEDIUM, message=message, evidence=revival)]
+    if hotlist.load().with_extra(ctx.config.hotlist_extra).rank(dist.name) is None:
+        return [Finding.about(dist, ID, Severity.MEDIUM, message=message, evidence=revival)]
+    message = (
+        f"{version} came out on {_day(released)} after {years:.1f} years without a release "
+        f"(the one before: {_day(before)}); a popular project's return is news: a note."
+    )
+    finding = Finding.about(dist, ID, Severity.LOW, message=message, evidence=revival)
+    return [dataclasses.replace(finding, informational=True)]
 
 
 SUMMARY = (
     "The release came two years or more after the one before it, or a file was added to an "
-    "old release after a newer one was out, within the last two weeks (MEDIUM)."
+    "old release after a newer one was out, within the last two weeks (MEDIUM; a popular "
+    "project's revival is a LOW note)."
 )
 
 CHECK = Check(ID, run=run, summary=SUMMARY)

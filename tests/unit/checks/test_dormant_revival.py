@@ -80,3 +80,17 @@ def test_a_revival_that_has_stood_for_months_passes(
     fake_index.publish(reupload, "1.1", upload_time=YEAR)
     old_file = fake_index.republish(reupload, "1.0", upload_time=timedelta(days=200))
     assert check(fake_index, tmp_path, planned_wheel(fake_index, old_file), ONLY) == []
+
+
+def test_a_popular_projects_revival_is_a_note(
+    fake_index: FakeIndex, unique_name, tmp_path: Path
+) -> None:
+    """python-dateutil 3.0.0 after 2.6 years: on the popular list, a LOW note (the same
+    revival of a small project is MEDIUM: test_a_revival_after_years_is_medium)."""
+    name = unique_name("dateutil")
+    fake_index.publish(name, "2.9.0", upload_time=3 * YEAR)
+    wheel = fake_index.publish(name, "3.0.0", upload_time=10 * DAY)
+    dist = planned_wheel(fake_index, wheel)
+    (finding,) = check(fake_index, tmp_path, dist, ONLY, hotlist_extra=(name,))
+    assert (finding.severity, finding.informational) == (Severity.LOW, True)
+    assert finding.evidence["kind"] == "revival" and "news" in finding.message
