@@ -25,6 +25,7 @@ from packaging.version import InvalidVersion, Version
 from spip.core.distfiles import parse_dist_filename
 from spip.core.logs import log
 from spip.core.tempdirs import make_temp_dir
+from spip.core.versions import parse_version
 from spip.index.netconf import pip_flag
 from spip.installer.base import BuildDeps, HoldBack, Resolution
 from spip.installer.distinfo import as_pip_would, requested_markers
@@ -126,6 +127,19 @@ def _python_ignored(stderr: str) -> list[str]:
     ]
 
 
+def _held_back(name: str, versions: Sequence[str]) -> str:
+    """A constraint line leaving ``versions`` out. When they are pre-releases, pip chose
+    a pre-release of this project (``--pre``, a pre-release pin, or nothing else to
+    choose: opentelemetry-semantic-conventions has only ``0.NNbN``), and a constraint
+    would end pip's fallback to pre-releases: ``>=0.dev0`` lets it choose one again."""
+    if not versions:
+        return ""
+    specs = [f"!={v}" for v in versions]
+    if any(v is not None and v.is_prerelease for v in map(parse_version, versions)):
+        specs.append(">=0.dev0")
+    return name + ",".join(specs)
+
+
 def hold_back_args(
     hold: HoldBack, pip_version: str | None, user_args: PipInstallArgs, folder: Path
 ) -> list[str]:
@@ -143,11 +157,8 @@ def hold_back_args(
     own = user_args.has("--uploaded-prior-to", "--exclude-newer")
     if new_pip and hold.everywhere and not own:
         return ["--uploaded-prior-to", hold.cutoff.strftime("%Y-%m-%dT%H:%M:%S+00:00")]
-    lines = [
-        f"{name}{','.join('!=' + v for v in versions)}"
-        for name, versions in sorted(hold.versions.items())
-        if versions
-    ]
+    lines = [_held_back(name, versions) for name, versions in sorted(hold.versions.items())]
+    lines = [line for line in lines if line]
     path = folder / "cooldown-constraints.txt"
     path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
     return ["-c", str(path)]

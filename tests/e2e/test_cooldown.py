@@ -51,6 +51,20 @@ def test_young_release_is_held_back_and_reported(run_spip, venv, two_releases, t
     )
 
 
+def test_a_project_of_pre_releases_only_is_held_back_too(
+    run_spip, venv, fake_index, unique_name, tmp_path
+):
+    """opentelemetry-semantic-conventions has only ``0.NNbN`` releases: pip picks them
+    without ``--pre``, and the cooldown's constraint must not take that away from it."""
+    name, report = unique_name("prerel"), tmp_path / "f.json"
+    fake_index.publish(name, "0.1b1", upload_time=OLD)
+    fake_index.publish(name, "0.1b2", upload_time=FRESH)
+    result = run_spip("install", name, "--findings-json", report)
+    assert result.returncode == 0, result.stderr
+    assert f"{name}==0.1b1" in _installed(venv)
+    assert _document(report)["held_back"][0]["version"] == "0.1b2"
+
+
 def test_young_dependency_is_held_back(run_spip, venv, fake_index, unique_name, tmp_path):
     dep, top = unique_name("cooldep"), unique_name("cooltop")
     fake_index.publish(dep, "2.0", upload_time=OLD)
