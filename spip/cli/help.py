@@ -35,8 +35,9 @@ spip commands (every other command is plain pip):
                               before anything lands; see spip install --help.
   audit                       Check a requirements file, pylock.toml, pyproject.toml
                               or this environment without installing (--help).
-  uv pip install|sync, uvx, uv tool install
-                              uv's, checked the same way (other uv commands: plain uv).
+  uv pip install|sync, uv tool install|run, uvx
+                              uv's, checked the same way (uv tool upgrade: refused;
+                              other uv commands: plain uv).
   pipx install|inject|upgrade|reinstall|run
                               pipx's, checked the same way.
   shims DIR                   pip, pip3, uv, uvx and pipx shims that run through spip.

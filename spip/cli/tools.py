@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -26,9 +27,9 @@ _UV_GLOBAL_VALUES = frozenset(
     {"--cache-dir", "--color", "--config-file", "--directory", "--project", "--python"}
 )
 # Commands spip guards, by the tool's first two words.
-UV_GUARDED = {("pip", "install"), ("pip", "sync")}
+UV_GUARDED = {("pip", "install"), ("pip", "sync"), ("tool", "install"), ("tool", "run")}
 # Install commands spip does not guard yet: refused rather than passed through unchecked.
-UV_UNGUARDED = {("tool", "install"), ("tool", "run"), ("tool", "upgrade")}
+UV_UNGUARDED = {("tool", "upgrade")}
 PIPX_GUARDED = {"install", "inject", "run", "upgrade", "reinstall"}
 PIPX_UNGUARDED = {"upgrade-all", "reinstall-all"}
 # pipx's global options that take a value.
@@ -61,20 +62,32 @@ def _words(args: list[str], value_options: frozenset[str]) -> list[tuple[str, in
     return words
 
 
-@click.command(
-    context_settings={
-        "ignore_unknown_options": True,
-        "allow_interspersed_args": True,
-        "help_option_names": [],
-    },
-    add_help_option=False,
-)
-@click.option("--sensitivity", type=click.Choice(["low", "medium", "high"], case_sensitive=False))
-@click.option("--ignore-warning", is_flag=True, default=None)
-@click.option("--findings-json", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--cooldown/--no-cooldown", default=None)
-@click.option("--strict-cooldown", is_flag=True, default=None)
-@click.argument("tool_args", nargs=-1, type=click.UNPROCESSED)
+def _guarded_command(cooldown: bool) -> Callable[[Callable[..., None]], click.Command]:
+    """A guarded tool command: spip's options anywhere among the tool's arguments (and,
+    with ``cooldown``, the cooldown's), every other argument the tool's."""
+    levels = click.Choice(["low", "medium", "high"], case_sensitive=False)
+    options = [
+        click.option("--sensitivity", type=levels),
+        click.option("--ignore-warning", is_flag=True, default=None),
+        click.option("--findings-json", type=click.Path(dir_okay=False, path_type=Path)),
+    ]
+    if cooldown:
+        options.append(click.option("--cooldown/--no-cooldown", default=None))
+        options.append(click.option("--strict-cooldown", is_flag=True, default=None))
+    settings = {"ignore_unknown_options": True, "allow_interspersed_args": True}
+
+    def command(fn: Callable[..., None]) -> click.Command:
+        fn = click.argument("tool_args", nargs=-1, type=click.UNPROCESSED)(fn)
+        for option in reversed(options):
+            fn = option(fn)
+        return click.command(
+            context_settings={**settings, "help_option_names": []}, add_help_option=False
+        )(fn)
+
+    return command
+
+
+@_guarded_command(cooldown=True)
 def uv_pip_install(
     sensitivity: str | None,
     ignore_warning: bool | None,
@@ -112,18 +125,7 @@ def uv_pip_install(
     run_built(build, sensitivity, ignore_warning, findings_json, cooling)
 
 
-@click.command(
-    context_settings={
-        "ignore_unknown_options": True,
-        "allow_interspersed_args": True,
-        "help_option_names": [],
-    },
-    add_help_option=False,
-)
-@click.option("--sensitivity", type=click.Choice(["low", "medium", "high"], case_sensitive=False))
-@click.option("--ignore-warning", is_flag=True, default=None)
-@click.option("--findings-json", type=click.Path(dir_okay=False, path_type=Path))
-@click.argument("tool_args", nargs=-1, type=click.UNPROCESSED)
+@_guarded_command(cooldown=False)
 def pipx_install(
     sensitivity: str | None,
     ignore_warning: bool | None,
@@ -131,15 +133,8 @@ def pipx_install(
     tool_args: tuple[str, ...],
 ) -> None:
     """``pipx install|inject``, with every planned distribution checked before it lands."""
-    from spip.installer.pipx import (
-        Pipx,
-        PipxError,
-        PipxInstaller,
-        app_path,
-        parse,
-        ready_app,
-        run_home,
-    )
+    from spip.installer.pipx import Pipx, PipxError, PipxInstaller, parse, run_home
+    from spip.installer.tool_envs import app_path, ready_app
 
     command, args = tool_args[0], list(tool_args[1:])
     try:
@@ -152,7 +147,7 @@ def pipx_install(
     def build(config: Config) -> PipxInstaller:
         nonlocal installer
         home = run_home(config.cache_dir, pipx_path, parsed) if command == "run" else None
-        if home is not None and (app := ready_app(home, parsed)) is not None:
+        if home is not None and (app := ready_app(home, str(parsed.app), parsed.refresh)):
             _run_app(app, parsed.app_args)  # checked and installed before: run it as it is
         try:
             pipx = Pipx.find(pipx_path, parsed.has("--global"), home)
@@ -168,6 +163,54 @@ def pipx_install(
     run_built(build, sensitivity, ignore_warning, findings_json, then=then)
 
 
+@_guarded_command(cooldown=True)
+def uv_tool(
+    sensitivity: str | None,
+    ignore_warning: bool | None,
+    findings_json: Path | None,
+    cooldown: bool | None,
+    strict_cooldown: bool | None,
+    tool_args: tuple[str, ...],
+) -> None:
+    """``uv tool install|run`` (``uvx``), with every planned distribution checked first."""
+    from spip.core.logs import configure
+    from spip.installer.pip_args import ArgsError
+    from spip.installer.tool_envs import app_path, ready_app
+    from spip.installer.uv import UvError
+    from spip.installer.uv_tool import UvToolInstaller, run_home
+    from spip.installer.uv_tool_args import UvToolError, parse
+
+    verb, args = tool_args[0], list(tool_args[1:])
+    try:
+        parsed = parse(verb, args)
+    except ArgsError as exc:
+        fail(str(exc))
+    except UvToolError as exc:
+        fail(str(exc), 11)
+    configure(verbose=parsed.options.has("-v"))
+    uv_path = _tool("uv")
+    installer: UvToolInstaller | None = None
+
+    def build(config: Config) -> UvToolInstaller:
+        nonlocal installer
+        home = run_home(config.cache_dir, uv_path, parsed) if verb == "run" else None
+        ready = ready_app(home, parsed.app, parsed.refresh) if home is not None else None
+        if ready is not None and not parsed.dry_run:
+            _run_app(ready, parsed.app_args)  # checked and installed before: run it as it is
+        try:
+            installer = UvToolInstaller(uv_path, parsed, config.cache_dir, home)
+        except (UvError, UvToolError) as exc:
+            fail(str(exc), 11)
+        return installer
+
+    def then(status: int) -> None:
+        if verb == "run" and status == 0 and installer is not None and not parsed.dry_run:
+            _run_app(app_path(installer.venv, parsed.app), parsed.app_args)
+
+    cooling = "strict" if strict_cooldown else cooldown
+    run_built(build, sensitivity, ignore_warning, findings_json, cooling, then=then)
+
+
 def _run_app(app: Path, args: list[str]) -> NoReturn:
     """``pipx run``'s last step: the app in its checked venv, with the user's arguments."""
     if not app.is_file():
@@ -179,15 +222,26 @@ def _run_app(app: Path, args: list[str]) -> NoReturn:
 
 def uv(args: list[str]) -> NoReturn:
     words = _words(args, _UV_GLOBAL_VALUES)
-    if tuple(w for w, _ in words) in UV_GUARDED:
+    command = tuple(w for w, _ in words)
+    if command in UV_GUARDED:
         # uv takes its global options anywhere: those typed before ``pip install`` too.
         rest = args[: words[0][1]] + args[words[0][1] + 1 : words[1][1]] + args[words[1][1] + 1 :]
         verb = words[1][0]
-        uv_pip_install.main(args=[verb, *rest], prog_name=f"spip uv pip {verb}")
-    command = tuple(w for w, _ in words)
+        if command[0] == "pip":
+            uv_pip_install.main(args=[verb, *rest], prog_name=f"spip uv pip {verb}")
+        if not _asks_help(verb, rest):
+            uv_tool.main(args=[verb, *rest], prog_name=f"spip uv tool {verb}")
     if command in UV_UNGUARDED and "--help" not in args and "-h" not in args:
         _not_guarded(f"uv {' '.join(command)}")
     passthrough("uv", args)
+
+
+def _asks_help(verb: str, args: list[str]) -> bool:
+    """``uv tool install|run`` asks for uv's help or version (``run``: not the command's)."""
+    from spip.installer.uv_tool_args import first_positional
+
+    own = args[: first_positional(args)] if verb == "run" else args
+    return bool({"--help", "-h", "--version", "-V"} & set(own))
 
 
 def _not_guarded(command: str) -> NoReturn:
@@ -217,8 +271,8 @@ def main(command: str, args: list[str]) -> NoReturn:
         uv(args)
     if command == "shims":
         shims(args)
-    if command == "uvx" and not {"--version", "-V", "--help", "-h"} & set(args):
-        _not_guarded("uvx")
+    if command == "uvx" and args and not _asks_help("run", args):
+        uv_tool.main(args=["run", *args], prog_name="spip uvx")
     words = [(w, i) for w, i in _words(args, _PIPX_GLOBAL_VALUES)]
     asks_help = "--help" in args or "-h" in args
     if words and words[0][0] == "run":  # after the app, its own arguments: not pipx's

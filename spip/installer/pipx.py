@@ -33,11 +33,19 @@ from typing import TYPE_CHECKING, Any
 from spip.core.atomic import atomic_write
 from spip.core.logs import log
 from spip.core.reqnames import requirement_name
-from spip.installer.pip import PipInstaller, install_dirs, install_dirs_command
+from spip.installer import tool_envs
+from spip.installer.pip import PipInstaller
 from spip.installer.pip_args import parse as parse_pip_args
 from spip.installer.pip_process import venv_python
-from spip.installer.tools import SHIM_DIRS, interpreter_of
-from spip.installer.uv import UvInstaller, file_sources, hashed_pins, scrubbed_environ
+from spip.installer.tools import interpreter_of
+from spip.installer.uv import (
+    UvError,
+    UvInstaller,
+    file_sources,
+    hashed_pins,
+    scratch_venv,
+    scrubbed_environ,
+)
 from spip.installer.uv_args import parse as parse_uv_args
 
 if TYPE_CHECKING:
@@ -52,7 +60,6 @@ if TYPE_CHECKING:
 
 GUARDED = ("install", "inject", "run", "upgrade", "reinstall")
 _IN_VENV = ("inject", "upgrade", "reinstall")  # commands on an existing venv
-RUN_CACHE_DAYS = 14  # as pipx's own: a `pipx run` venv younger than this is run again as it is
 # pipx options that take a value, and those of them phase 2 passes on unchanged.
 _VALUE_OPTIONS = frozenset(
     {
@@ -341,33 +348,11 @@ def _metadata(venv: Path) -> dict[str, Any]:
 def run_home(cache_dir: Path, pipx: str, args: PipxArgs) -> Path:
     """The pipx home, under spip's cache, that ``pipx run`` of these arguments installs into
     (one per package spec, extras, Python, backend and index settings)."""
-    import hashlib
-
     quiet = ("-q", "--quiet", "-v", "--verbose")
     key = [pipx, args.specs, args.preinstall, args.pip_args, args.index_url]
     key += [[t for t in args.kept if t not in quiet], os.environ.get("PIPX_DEFAULT_PYTHON")]
     key.append(os.environ.get("PIPX_DEFAULT_BACKEND"))
-    digest = hashlib.sha256(json.dumps(key).encode()).hexdigest()[:20]
-    return cache_dir / "pipx-run" / digest
-
-
-def app_path(venv: Path, app: str) -> Path:
-    return venv / ("Scripts" if os.name == "nt" else "bin") / app
-
-
-def ready_app(home: Path, args: PipxArgs) -> Path | None:
-    """The app of a ``pipx run`` venv spip checked and installed less than
-    :data:`RUN_CACHE_DAYS` ago (None: plan and install it first)."""
-    import time
-
-    marker = home / "spip-installed"
-    try:
-        venv = Path(marker.read_text(encoding="utf-8").strip())
-        fresh = time.time() - marker.stat().st_mtime < RUN_CACHE_DAYS * 86400
-    except OSError:
-        return None
-    app = app_path(venv, str(args.app))
-    return app if fresh and not args.refresh and app.is_file() else None
+    return tool_envs.run_home(cache_dir, "pipx", key)
 
 
 class PipxInstaller:
@@ -397,7 +382,7 @@ class PipxInstaller:
             main = requirement_name(args.specs[0]) or args.specs[0]
             self._venv_name = canonicalize_name(main + (args.value("--suffix") or ""))
         existing = self.venv if args.command in ("inject", "upgrade") else None
-        uv = pipx.bundled_uv() or shutil.which("uv", path=_path_without_shims())
+        uv = pipx.bundled_uv() or shutil.which("uv", path=tool_envs.path_without_shims())
         self.backend = _backend(args, pipx, self.venv if args.command in _IN_VENV else None, uv)
         self.python = self._plan_python(existing, uv)
         upgrade = ["--upgrade"] if args.command == "upgrade" else []
@@ -429,16 +414,10 @@ class PipxInstaller:
         base = self._base_python()
         if self.backend != "uv" or uv is None:
             return base
-        scratch = Path(self._tmp.name) / "plan-venv"
-        made = subprocess.run(
-            [uv, "--no-config", "venv", "--quiet", "--python", base, str(scratch)],
-            capture_output=True,
-            text=True,
-            stdin=subprocess.DEVNULL,
-        )
-        if made.returncode != 0:
-            raise PipxError(f"uv could not make a venv to plan in: {made.stderr.strip()[-200:]}")
-        return str(venv_python(scratch))
+        try:
+            return scratch_venv(uv, base, Path(self._tmp.name))
+        except UvError as exc:
+            raise PipxError(str(exc)) from None
 
     def _base_python(self) -> str:
         asked = self.args.value("--python") or os.environ.get("PIPX_DEFAULT_PYTHON")
@@ -492,47 +471,24 @@ class PipxInstaller:
 
     def prepare_install(self) -> None:
         """The directories of the venv pipx writes to (for a new one: where it will be)."""
-        spec = parse_pip_args(["--prefix", str(self.venv)])
         existing = self.args.command in ("inject", "upgrade")
         python = str(venv_python(self.venv)) if existing else self.python
-        command = install_dirs_command(python, spec)
+        command = tool_envs.venv_dirs_command(python, self.venv)
         self._dirs = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
 
     def install_dirs(self) -> list[Path]:
         if self._dirs is None:
             return []
-        return install_dirs(self._dirs.communicate()[0], parse_pip_args([]))
+        return tool_envs.venv_dirs(self._dirs.communicate()[0])
 
     def install(
         self, plan: Sequence[PlannedDist], files: Mapping[str, Path | None], folder: Path
     ) -> int:
         """pipx installs the typed projects, pinned to the plan, from ``folder`` alone."""
-        from packaging.requirements import Requirement
-        from packaging.utils import canonicalize_name
-
         from spip.policy.gate import EXIT_UNSAFE
-        from spip.ui import output
 
-        unfetched = [d.name for d in plan if files.get(d.name) is None or not d.is_wheel]
-        if unfetched:
-            output.say(
-                f"spip: error: spip has no verified wheel of {', '.join(unfetched)}, and pipx "
-                "installs only verified files; nothing was installed.",
-                fg="red",
-            )
+        if tool_envs.unverified_wheels(plan, files, "pipx"):
             return EXIT_UNSAFE
-        versions = {d.name: d.version for d in plan}
-
-        def pinned(specs: Sequence[str]) -> list[str]:
-            """Each typed spec as ``name[extras]==version`` of the plan (a spec already
-            satisfied, so not in the plan, as typed: the folder has no other file)."""
-            out = []
-            for spec in specs:
-                req = Requirement(spec)
-                version = versions.get(canonicalize_name(req.name))
-                extras = f"[{','.join(sorted(req.extras))}]" if req.extras else ""
-                out.append(f"{req.name}{extras}=={version}" if version else spec)
-            return out
 
         if self.backend == "uv" and self.args.command in ("install", "run"):
             # A new venv and pinned specs: uv takes the hashes from a constraints file,
@@ -554,11 +510,12 @@ class PipxInstaller:
         if verb == "reinstall":
             return self._reinstall([*command, str(self.args.venv)], pip_args)
         command += [f"--pip-args={shlex.join(pip_args)}"]
-        command += [t for p in pinned(self.args.preinstall) for t in ("--preinstall", p)]
+        preinstall = tool_envs.pinned_specs(self.args.preinstall, plan)
+        command += [t for p in preinstall for t in ("--preinstall", p)]
         if verb in _IN_VENV:
             command.append(str(self.args.venv))
         # upgrade: pipx asks for the venv's own spec, which only the planned file can meet
-        command += pinned(self.args.specs) if verb != "upgrade" else []
+        command += tool_envs.pinned_specs(self.args.specs, plan) if verb != "upgrade" else []
         # ``pipx run``: pipx's own messages go to stderr, the app's stdout stays its own.
         out = sys.stderr if self.home is not None else None
         return self._finish(subprocess.call(command, env=self._environ(), stdout=out))
@@ -580,10 +537,7 @@ class PipxInstaller:
         if status == 0:
             self._restore_metadata()
         if status == 0 and self.home is not None:
-            try:
-                atomic_write(self.home / "spip-installed", str(self.venv))
-            except OSError as exc:
-                log.debug("could not mark %s installed: %s", self.home, exc)
+            tool_envs.mark_installed(self.home, self.venv)
         return status
 
     def _environ(self) -> dict[str, str]:
@@ -591,7 +545,7 @@ class PipxInstaller:
         env = {k: v for k, v in env.items() if not k.startswith("PIP_")}
         env["PIPX_DISABLE_SHARED_LIBS_AUTO_UPGRADE"] = "1"
         env.pop("PIPX_COOLDOWN", None)
-        env["PATH"] = _path_without_shims()  # pipx finds the real uv, never spip's shim
+        env["PATH"] = tool_envs.path_without_shims()  # pipx finds the real uv, never spip's shim
         if self.home is not None:
             for variable, folder in _RUN_FOLDERS.items():
                 env[variable] = str(self.home / folder)
@@ -627,9 +581,3 @@ _RUN_FOLDERS = {
     "PIPX_MAN_DIR": "man",
     "PIPX_COMPLETION_DIR": "completions",
 }
-
-
-def _path_without_shims() -> str:
-    skip = {d for d in os.environ.get(SHIM_DIRS, "").split(os.pathsep) if d}
-    folders = os.environ.get("PATH", "").split(os.pathsep)
-    return os.pathsep.join(f for f in folders if f and f not in skip)

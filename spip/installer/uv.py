@@ -669,6 +669,32 @@ def _packaging_home() -> str:
     return str(Path(packaging.__file__).parent.parent)
 
 
+def scratch_venv(uv: str, base: str, folder: Path) -> str:
+    """The interpreter of a throwaway ``uv venv`` of ``base`` in ``folder``: a fresh
+    environment to plan a tool's venv in."""
+    scratch = folder / "plan-venv"
+    made = subprocess.run(
+        [uv, "--no-config", "venv", "--quiet", "--python", base, str(scratch)],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    if made.returncode != 0:
+        raise UvError(f"uv could not make a venv to plan in: {made.stderr.strip()[-200:]}")
+    return str(venv_python(scratch))
+
+
+def find_python(uv: str, request: str | None, system: bool) -> str:
+    """``uv python find [REQUEST] [--system]``: the interpreter, as a path."""
+    command = [uv, "python", "find", *([request] if request else [])]
+    if system:
+        command.append("--system")
+    found = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    if found.returncode != 0 or not found.stdout.strip():
+        raise UvError(f"uv found no Python to install into: {found.stderr.strip()[-200:]}")
+    return found.stdout.strip()
+
+
 def target_python(uv: str, args: PipInstallArgs, environ: Mapping[str, str]) -> str:
     """The interpreter ``uv pip install`` would install into, as a path.
 
@@ -683,10 +709,4 @@ def target_python(uv: str, args: PipInstallArgs, environ: Mapping[str, str]) -> 
     venv = environ.get("VIRTUAL_ENV")
     if not request and not args.has("--system") and venv and venv_python(Path(venv)).exists():
         return str(venv_python(Path(venv)))
-    command = [uv, "python", "find", *([request] if request else [])]
-    if args.has("--system"):
-        command.append("--system")
-    found = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL)
-    if found.returncode != 0 or not found.stdout.strip():
-        raise UvError(f"uv found no Python to install into: {found.stderr.strip()[-200:]}")
-    return found.stdout.strip()
+    return find_python(uv, request, args.has("--system"))

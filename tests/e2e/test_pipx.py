@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from spip.installer.tools import find_tool
+from tests.e2e.tool_packages import publish_tool
 from tests.fakeindex import build_wheel, underscore_name
 
 REFUSED, UNSAFE = 10, 11
@@ -37,22 +38,6 @@ def pipx_env(spip_env, fake_index, tmp_path):
         "UV_CACHE_DIR": str(tmp_path / "uv-cache"),
         "UV_NO_PROGRESS": "1",
     }
-
-
-def publish_tool(fake_index, unique_name, **options):
-    """A project with a console script (and a dependency): what pipx installs."""
-    dep, tool = unique_name("pxdep"), unique_name("pxtool")
-    fake_index.publish(dep, "1.0")
-    module = underscore_name(tool)
-    fake_index.publish(
-        tool,
-        "1.0",
-        requires=[dep],
-        files={f"{module}.py": "def main():\n    print('tool ran')\n", **options.pop("files", {})},
-        entry_points={"console_scripts": {tool: f"{module}:main"}},
-        **options,
-    )
-    return tool, dep
 
 
 def venv_dists(env, tool: str) -> set[str]:
@@ -158,7 +143,6 @@ def test_other_pipx_commands_pass_through(run_spip, pipx_env, tmp_path, args):
         ["pipx", "upgrade-all"],
         ["pipx", "reinstall-all"],
         ["pipx", "run", "./script.py"],
-        ["uvx", "x"],
         ["pipx", "install", "./local-dir"],
         ["pipx", "install", "--editable", "x"],
     ],
