@@ -72,11 +72,11 @@ def interrupted_install(state: InstallState, decision: str, status: int) -> int:
     return finish(state, "interrupted", EXIT_INTERRUPTED)
 
 
-def letting_finish() -> None:
-    """Said when a signal comes while the installer installs."""
+def letting_finish(installer: str) -> None:
+    """Said when a signal comes while ``installer`` (pip, uv, pipx) installs."""
     output.say(
-        "spip: interrupted: letting pip finish the install it is doing (stopping it "
-        "half-way could leave a package without its .dist-info); spip stops after it."
+        f"spip: interrupted: letting {installer} finish the install it is doing (stopping "
+        "it half-way could leave a package without its .dist-info); spip stops after it."
     )
 
 

@@ -11,6 +11,7 @@ steps with the installer's own work.
 from __future__ import annotations
 
 import asyncio
+import functools
 import sys
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -135,7 +136,7 @@ async def _steps(
     if files is None:
         return state.status
     # From here a Ctrl-C or SIGTERM lets pip finish and spip review what landed.
-    with interrupts.deferred(letting_finish):
+    with interrupts.deferred(functools.partial(letting_finish, installer.name)):
         status = await install(state, installer, files, session)
         if status != 0:
             status = interrupted_install(state, "pip-failed", status)

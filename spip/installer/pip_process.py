@@ -77,6 +77,17 @@ def sigint_blocked() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
+def install_call(
+    command: Sequence[str], env: Mapping[str, str] | None = None, stdout: IO[str] | None = None
+) -> int:
+    """Run an installer's phase 2 (uv, pipx) to its end, born with SIGINT blocked like
+    the pips (:func:`sigint_blocked`): a Ctrl-C lets it finish the install it is doing,
+    and spip then reviews what landed."""
+    with sigint_blocked():
+        proc = subprocess.Popen(command, env=env, stdout=stdout)
+    return proc.wait()
+
+
 def pip_command(python: str, *args: str) -> list[str]:
     return [python, "-m", "pip", *args]
 

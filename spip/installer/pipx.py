@@ -36,7 +36,7 @@ from spip.core.reqnames import requirement_name
 from spip.installer import tool_envs
 from spip.installer.pip import PipInstaller
 from spip.installer.pip_args import parse as parse_pip_args
-from spip.installer.pip_process import venv_python
+from spip.installer.pip_process import install_call, venv_python
 from spip.installer.tools import interpreter_of
 from spip.installer.uv import (
     UvError,
@@ -518,7 +518,7 @@ class PipxInstaller:
         command += tool_envs.pinned_specs(self.args.specs, plan) if verb != "upgrade" else []
         # ``pipx run``: pipx's own messages go to stderr, the app's stdout stays its own.
         out = sys.stderr if self.home is not None else None
-        return self._finish(subprocess.call(command, env=self._environ(), stdout=out))
+        return self._finish(install_call(command, env=self._environ(), stdout=out))
 
     def _reinstall(self, command: list[str], pip_args: list[str]) -> int:
         """``pipx reinstall`` has no ``--pip-args``: it reads the venv's record, which says
@@ -528,7 +528,7 @@ class PipxInstaller:
             package["pip_args"] = list(pip_args)
         _write_metadata(self.venv, record)
         try:
-            status = subprocess.call(command, env=self._environ())
+            status = install_call(command, env=self._environ())
         finally:
             self._finish(0)
         return status

@@ -40,7 +40,7 @@ from spip.index.artifacts import stored_file
 from spip.installer.base import BuildDeps, HoldBack, Resolution
 from spip.installer.pip import install_dirs, install_dirs_command
 from spip.installer.pip_args import PipInstallArgs, pinned_names, typed_names
-from spip.installer.pip_process import venv_python
+from spip.installer.pip_process import install_call, venv_python
 from spip.installer.uv_args import (
     compile_options,
     direct_references,
@@ -573,7 +573,7 @@ class UvInstaller:
     def _uninstall(self) -> int:
         command = [self.uv, "--no-config", "pip", "uninstall", "--python", self.python]
         command += [t for o in self.args.options if o.name in ("-t", "--prefix") for t in o.tokens]
-        return subprocess.call([*command, *self.removals], env=scrubbed_environ(os.environ))
+        return install_call([*command, *self.removals], env=scrubbed_environ(os.environ))
 
     def prepare_install(self) -> None:
         if self.dry_run:
@@ -613,7 +613,7 @@ class UvInstaller:
         command = [self.uv, "--no-config", "pip", "install", "--python", self.python]
         command += ["--no-deps", *file_sources(self.cache_dir, plan, files, folder), *sources]
         command += ["--require-hashes", "-r", str(pins), *install_options(self.args)]
-        status = subprocess.call(command, env=scrubbed_environ(os.environ))
+        status = install_call(command, env=scrubbed_environ(os.environ))
         return self._uninstall() if status == 0 and self.removals else status
 
     def cancel(self) -> None:

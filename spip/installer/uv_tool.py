@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from spip.core.atomic import atomic_write
 from spip.core.logs import log
 from spip.installer import tool_envs
+from spip.installer.pip_process import install_call
 from spip.installer.uv import UvInstaller, find_python, scratch_venv, scrubbed_environ
 from spip.installer.uv_args import parse as parse_uv_args
 from spip.installer.uv_tool_args import UvToolArgs, UvToolError
@@ -160,7 +161,7 @@ class UvToolInstaller:
             env.update(UV_TOOL_DIR=str(self.home / "tools"), UV_TOOL_BIN_DIR=str(self.home / "bin"))
         # ``uvx``: uv's own messages go to stderr, the command's stdout stays its own.
         out = sys.stderr if self.home is not None else None
-        status = subprocess.call(command, env=env, stdout=out)
+        status = install_call(command, env=env, stdout=out)
         if status == 0:
             restore_receipt(self.venv / "uv-receipt.toml", self.args.specs)
         if status == 0 and self.home is not None:

@@ -339,6 +339,26 @@ def test_ctrl_c_during_phase_2_lets_pip_finish(spip_env, venv, clean_pkg, tmp_pa
     assert not _noted(spip_env)  # reviewed
 
 
+def test_ctrl_c_during_uvs_install_lets_uv_finish(spip_env, venv, clean_pkg, fake_index, tmp_path):
+    """uv, like pip, is born with SIGINT blocked: a Ctrl-C during phase 2 lets it finish."""
+    top, dep = clean_pkg
+    env = {
+        **spip_env,
+        "UV_INDEX_URL": fake_index.simple_url,
+        "UV_CACHE_DIR": str(tmp_path / "uv-cache"),
+        "UV_NO_PROGRESS": "1",
+    }
+    proc = _start(env, tmp_path, "uv", "pip", "install", top, env=env)
+    _wait_for(lambda: _noted(spip_env), proc)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == INTERRUPTED, err
+    assert "Traceback" not in err and "letting uv finish" in err
+    one_clean_line(err, "interrupted during the install")
+    assert {f"{top}==2.0", f"{dep}==1.0"} <= venv.freeze()
+    assert not _noted(spip_env)
+
+
 def test_kill_9_during_phase_2_is_reported_by_the_next_run(
     run_spip, spip_env, venv, clean_pkg, tmp_path
 ):
