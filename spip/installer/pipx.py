@@ -50,11 +50,7 @@ from spip.installer.uv_args import parse as parse_uv_args
 
 if TYPE_CHECKING:
     from spip.installer.base import (
-        BuildDeps,
-        HoldBack,
         Installer,
-        PendingResolution,
-        Resolution,
     )
     from spip.plan.report import PlannedDist
 
@@ -355,7 +351,7 @@ def run_home(cache_dir: Path, pipx: str, args: PipxArgs) -> Path:
     return tool_envs.run_home(cache_dir, "pipx", key)
 
 
-class PipxInstaller:
+class PipxInstaller(tool_envs.PlannedByAnother):
     """``pipx install|inject|upgrade|reinstall|run``: planned by pipx's backend, installed
     by pipx from spip's folder of verified files."""
 
@@ -437,37 +433,6 @@ class PipxInstaller:
     @property
     def dry_run(self) -> bool:
         return False
-
-    @property
-    def no_input(self) -> bool:
-        return self.planner.no_input
-
-    @property
-    def net_options(self) -> Mapping[str, Sequence[str]]:
-        return self.planner.net_options
-
-    def typed_names(self, cwd: Path) -> list[str]:
-        return self.planner.typed_names(cwd)
-
-    @property
-    def index_urls(self) -> Sequence[str]:
-        return self.planner.index_urls
-
-    def pinned_names(self, cwd: Path) -> set[str]:
-        return self.planner.pinned_names(cwd)
-
-    def resolve(
-        self,
-        source_allowed: Sequence[str] = (),
-        direct_allowed: Sequence[str] = (),
-        hold_back: HoldBack | None = None,
-        builds: Sequence[BuildDeps] = (),
-    ) -> PendingResolution:
-        """The planner's run; pipx itself then gets verified wheels only (:meth:`install`)."""
-        return self.planner.resolve(source_allowed, direct_allowed, hold_back, builds)
-
-    def resolved(self, resolution: Resolution) -> None:
-        self.planner.resolved(resolution)
 
     def prepare_install(self) -> None:
         """The directories of the venv pipx writes to (for a new one: where it will be)."""

@@ -24,7 +24,47 @@ from spip.installer.pip_args import parse as parse_pip_args
 from spip.installer.tools import SHIM_DIRS
 
 if TYPE_CHECKING:
+    from spip.installer.base import BuildDeps, HoldBack, Installer, PendingResolution, Resolution
     from spip.plan.report import PlannedDist
+
+
+class PlannedByAnother:
+    """A tool installer (pipx, ``uv tool``) that lets another installer, its ``planner``
+    (pip or ``uv pip`` in a venv of the tool's Python), resolve and read the command line;
+    the tool itself then gets the verified wheels only."""
+
+    planner: Installer
+
+    @property
+    def no_input(self) -> bool:
+        return self.planner.no_input
+
+    @property
+    def net_options(self) -> Mapping[str, Sequence[str]]:
+        return self.planner.net_options
+
+    def typed_names(self, cwd: Path) -> list[str]:
+        return self.planner.typed_names(cwd)
+
+    @property
+    def index_urls(self) -> Sequence[str]:
+        return self.planner.index_urls
+
+    def pinned_names(self, cwd: Path) -> set[str]:
+        return self.planner.pinned_names(cwd)
+
+    def resolve(
+        self,
+        source_allowed: Sequence[str] = (),
+        direct_allowed: Sequence[str] = (),
+        hold_back: HoldBack | None = None,
+        builds: Sequence[BuildDeps] = (),
+    ) -> PendingResolution:
+        return self.planner.resolve(source_allowed, direct_allowed, hold_back, builds)
+
+    def resolved(self, resolution: Resolution) -> None:
+        self.planner.resolved(resolution)
+
 
 RUN_CACHE_DAYS = 14  # as pipx's own: a run venv younger than this is run again as it is
 _MARKER = "spip-installed"

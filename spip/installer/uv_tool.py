@@ -35,7 +35,6 @@ from spip.installer.uv_args import parse as parse_uv_args
 from spip.installer.uv_tool_args import UvToolArgs, UvToolError
 
 if TYPE_CHECKING:
-    from spip.installer.base import BuildDeps, HoldBack, PendingResolution, Resolution
     from spip.plan.report import PlannedDist
 
 # What decides a ``uvx`` plan besides the command line (its tool folder is one per set).
@@ -50,7 +49,7 @@ def run_home(cache_dir: Path, uv: str, args: UvToolArgs) -> Path:
     return tool_envs.run_home(cache_dir, "uv", key)
 
 
-class UvToolInstaller:
+class UvToolInstaller(tool_envs.PlannedByAnother):
     """``uv tool install|run``: planned by uv in a fresh venv of the tool's Python,
     installed by ``uv tool install`` from spip's folder of verified files."""
 
@@ -94,37 +93,6 @@ class UvToolInstaller:
     @property
     def dry_run(self) -> bool:
         return self.args.dry_run
-
-    @property
-    def no_input(self) -> bool:
-        return self.planner.no_input
-
-    @property
-    def net_options(self) -> Mapping[str, Sequence[str]]:
-        return self.planner.net_options
-
-    def typed_names(self, cwd: Path) -> list[str]:
-        return self.planner.typed_names(cwd)
-
-    @property
-    def index_urls(self) -> Sequence[str]:
-        return self.planner.index_urls
-
-    def pinned_names(self, cwd: Path) -> set[str]:
-        return self.planner.pinned_names(cwd)
-
-    def resolve(
-        self,
-        source_allowed: Sequence[str] = (),
-        direct_allowed: Sequence[str] = (),
-        hold_back: HoldBack | None = None,
-        builds: Sequence[BuildDeps] = (),
-    ) -> PendingResolution:
-        """The planner's run; ``uv tool install`` then gets verified wheels only."""
-        return self.planner.resolve(source_allowed, direct_allowed, hold_back, builds)
-
-    def resolved(self, resolution: Resolution) -> None:
-        self.planner.resolved(resolution)
 
     def prepare_install(self) -> None:
         """The directories of the tool's venv (for a new one: where it will be)."""
