@@ -102,3 +102,29 @@ def run_built(
     if then is not None:
         then(status)
     os._exit(status)
+
+
+def guarded_command(cooldown: bool) -> Callable[[Callable[..., None]], click.Command]:
+    """A guarded command (``spip install``, ``spip uv pip install``, ...): spip's options
+    anywhere among the installer's arguments (and, with ``cooldown``, the cooldown's),
+    every other argument the installer's, as ``tool_args``."""
+    levels = click.Choice(["low", "medium", "high"], case_sensitive=False)
+    options = [
+        click.option("--sensitivity", type=levels),
+        click.option("--ignore-warning", is_flag=True, default=None),
+        click.option("--findings-json", type=click.Path(dir_okay=False, path_type=Path)),
+    ]
+    if cooldown:
+        options.append(click.option("--cooldown/--no-cooldown", default=None))
+        options.append(click.option("--strict-cooldown", is_flag=True, default=None))
+    settings = {"ignore_unknown_options": True, "allow_interspersed_args": True}
+
+    def command(fn: Callable[..., None]) -> click.Command:
+        fn = click.argument("tool_args", nargs=-1, type=click.UNPROCESSED)(fn)
+        for option in reversed(options):
+            fn = option(fn)
+        return click.command(
+            context_settings={**settings, "help_option_names": []}, add_help_option=False
+        )(fn)
+
+    return command

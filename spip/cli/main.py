@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from spip import __version__
-from spip.cli.guard import fail, interrupted, run_guarded
+from spip.cli.guard import fail, guarded_command, interrupted, run_guarded
 from spip.cli.help import spip_commands_help, spip_options_help
 from spip.installer.pip_args import GENERAL_VALUE_OPTIONS
 
@@ -31,33 +31,20 @@ def _split_command(argv: list[str]) -> tuple[str | None, int]:
     return None, -1
 
 
-@click.command(
-    context_settings={
-        "ignore_unknown_options": True,
-        "allow_interspersed_args": True,
-        "help_option_names": [],
-    },
-    add_help_option=False,
-)
-@click.option("--sensitivity", type=click.Choice(["low", "medium", "high"], case_sensitive=False))
-@click.option("--ignore-warning", is_flag=True, default=None)
-@click.option("--findings-json", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--cooldown/--no-cooldown", default=None)
-@click.option("--strict-cooldown", is_flag=True, default=None)
-@click.argument("pip_args", nargs=-1, type=click.UNPROCESSED)
+@guarded_command(cooldown=True)
 def install(
     sensitivity: str | None,
     ignore_warning: bool | None,
     findings_json: Path | None,
     cooldown: bool | None,
     strict_cooldown: bool | None,
-    pip_args: tuple[str, ...],
+    tool_args: tuple[str, ...],
 ) -> None:
     """``pip install``, with every planned distribution checked before it lands."""
     from spip.installer.pip import PipInstaller
     from spip.installer.pip_process import passthrough, target_python
 
-    args = list(pip_args)
+    args = list(tool_args)
     if "-h" in args or "--help" in args:
         passthrough(target_python(None, os.environ), ["install", "--help"])
         click.echo(spip_options_help())

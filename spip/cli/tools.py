@@ -10,13 +10,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from spip.cli.guard import fail, run_built
+from spip.cli.guard import fail, guarded_command, run_built
 from spip.installer.tools import ToolNotFound, find_tool
 
 if TYPE_CHECKING:
@@ -62,32 +61,7 @@ def _words(args: list[str], value_options: frozenset[str]) -> list[tuple[str, in
     return words
 
 
-def _guarded_command(cooldown: bool) -> Callable[[Callable[..., None]], click.Command]:
-    """A guarded tool command: spip's options anywhere among the tool's arguments (and,
-    with ``cooldown``, the cooldown's), every other argument the tool's."""
-    levels = click.Choice(["low", "medium", "high"], case_sensitive=False)
-    options = [
-        click.option("--sensitivity", type=levels),
-        click.option("--ignore-warning", is_flag=True, default=None),
-        click.option("--findings-json", type=click.Path(dir_okay=False, path_type=Path)),
-    ]
-    if cooldown:
-        options.append(click.option("--cooldown/--no-cooldown", default=None))
-        options.append(click.option("--strict-cooldown", is_flag=True, default=None))
-    settings = {"ignore_unknown_options": True, "allow_interspersed_args": True}
-
-    def command(fn: Callable[..., None]) -> click.Command:
-        fn = click.argument("tool_args", nargs=-1, type=click.UNPROCESSED)(fn)
-        for option in reversed(options):
-            fn = option(fn)
-        return click.command(
-            context_settings={**settings, "help_option_names": []}, add_help_option=False
-        )(fn)
-
-    return command
-
-
-@_guarded_command(cooldown=True)
+@guarded_command(cooldown=True)
 def uv_pip_install(
     sensitivity: str | None,
     ignore_warning: bool | None,
@@ -125,7 +99,7 @@ def uv_pip_install(
     run_built(build, sensitivity, ignore_warning, findings_json, cooling)
 
 
-@_guarded_command(cooldown=False)
+@guarded_command(cooldown=False)
 def pipx_install(
     sensitivity: str | None,
     ignore_warning: bool | None,
@@ -163,7 +137,7 @@ def pipx_install(
     run_built(build, sensitivity, ignore_warning, findings_json, then=then)
 
 
-@_guarded_command(cooldown=True)
+@guarded_command(cooldown=True)
 def uv_tool(
     sensitivity: str | None,
     ignore_warning: bool | None,
