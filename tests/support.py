@@ -177,3 +177,38 @@ def run_check(
                 artifacts.cleanup()
 
     return asyncio.run(go())
+
+
+def on_terminal(
+    cmd: Sequence[str], env: dict[str, str], cwd: Path, keys: bytes, timeout: float = 240
+) -> tuple[int, str]:
+    """Run ``cmd`` on a pseudo-terminal; press ``keys`` at spip's question. Returns the
+    exit status and everything the terminal showed."""
+    import os
+    import pty
+    import select
+    import time
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: a terminal on stdin/stdout/stderr
+        os.chdir(cwd)
+        os.execvpe(cmd[0], list(cmd), env)
+    seen, pressed, deadline = b"", False, time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 1)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+        if not pressed and b"install anyway?" in seen:
+            time.sleep(0.3)  # the question has read its terminal settings by then
+            os.write(fd, keys)
+            pressed = True
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), seen.decode(errors="replace")

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import pty
-import select
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.fakeindex import build_wheel
+from tests.support import on_terminal
 
 REFUSED = 10
 UNSAFE = 11
@@ -187,37 +184,11 @@ def test_low_finding_warns_at_low_asks_at_medium_stops_at_high(
     assert low.returncode == 0 and "zero-version" in low.stderr
 
 
-def _run_in_terminal(cmd: list[str], env: dict, cwd: Path, answer: str) -> tuple[int, str]:
-    """Run ``cmd`` on a pseudo-terminal; type ``answer`` at spip's question."""
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: a terminal on stdin/stdout/stderr
-        os.chdir(cwd)
-        os.execvpe(cmd[0], cmd, env)
-    seen, answered, deadline = b"", False, time.monotonic() + 240
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 1)
-        if not ready:
-            continue
-        try:
-            chunk = os.read(fd, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        seen += chunk
-        if not answered and b"install anyway?" in seen:
-            os.write(fd, answer.encode() + b"\n")
-            answered = True
-    _, status = os.waitpid(pid, 0)
-    os.close(fd)
-    return os.waitstatus_to_exitcode(status), seen.decode(errors="replace")
-
-
 @pytest.mark.parametrize(("answer", "status"), [("y", 0), ("n", REFUSED), ("", REFUSED)])
 def test_terminal_question(venv, spip_env, url_dep_pkg, tmp_path, answer, status):
     top, dep = url_dep_pkg
     cmd = [sys.executable, "-m", "spip", "install", top]
-    code, screen = _run_in_terminal(cmd, spip_env, tmp_path, answer)
+    code, screen = on_terminal(cmd, spip_env, tmp_path, answer.encode() + b"\n")
     assert "install anyway?" in screen
     assert code == status, screen
     assert (frozen(venv, dep) is not None) == (status == 0)

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Venv, isolated_env
-from tests.e2e.test_install import _run_in_terminal
 from tests.fakeindex import build_sdist, build_wheel, underscore_name
+from tests.support import on_terminal
 
 
 @pytest.fixture
@@ -163,7 +163,7 @@ def test_install_lines_are_pips_without_spips_folders(
 def test_a_terminal_sees_what_pip_shows_while_it_resolves(venv, spip_env, chain, tmp_path):
     top, mid, leaf = chain
     cmd = [sys.executable, "-m", "spip", "install", top]
-    code, screen = _run_in_terminal(cmd, spip_env, tmp_path, answer="")
+    code, screen = on_terminal(cmd, spip_env, tmp_path, b"\n")
     assert code == 0, screen
     lines = screen.replace("\r\n", "\n").splitlines()
     assert f"Collecting {top}" in lines

@@ -6,8 +6,6 @@ from __future__ import annotations
 import http.server
 import json
 import os
-import pty
-import select
 import signal
 import stat
 import subprocess
@@ -17,6 +15,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from tests.support import on_terminal
 
 INTERRUPTED = 130
 REFUSED = 10
@@ -377,37 +377,10 @@ def test_kill_9_during_phase_2_is_reported_by_the_next_run(
     assert "was stopped" not in again.stderr  # reported once
 
 
-def _on_terminal(cmd, env, cwd, keys: bytes) -> tuple[int, str]:
-    """Run ``cmd`` on a pseudo-terminal; press ``keys`` at spip's question."""
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.chdir(cwd)
-        os.execvpe(cmd[0], cmd, env)
-    seen, pressed, deadline = b"", False, time.monotonic() + 120
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 1)
-        if not ready:
-            continue
-        try:
-            chunk = os.read(fd, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        seen += chunk
-        if not pressed and b"install anyway?" in seen:
-            time.sleep(0.3)
-            os.write(fd, keys)
-            pressed = True
-    _, status = os.waitpid(pid, 0)
-    os.close(fd)
-    return os.waitstatus_to_exitcode(status), seen.decode(errors="replace")
-
-
 def test_one_ctrl_c_at_the_question_is_a_no(venv, spip_env, url_dep_pkg, tmp_path):
     top, _dep = url_dep_pkg
     cmd = [sys.executable, "-m", "spip", "install", top]
-    code, screen = _on_terminal(cmd, spip_env, tmp_path, b"\x03")  # the terminal's Ctrl-C
+    code, screen = on_terminal(cmd, spip_env, tmp_path, b"\x03")  # the terminal's Ctrl-C
     assert "install anyway?" in screen
     assert code == INTERRUPTED, screen
     assert "Traceback" not in screen
@@ -423,7 +396,7 @@ def test_no_input_in_pips_configuration_means_no_question(venv, spip_env, url_de
     conf = tmp_path / "pip.conf"
     conf.write_text("[install]\nno-input = true\n")
     cmd = [sys.executable, "-m", "spip", "install", top]
-    code, screen = _on_terminal(cmd, {**spip_env, "PIP_CONFIG_FILE": str(conf)}, tmp_path, b"y\n")
+    code, screen = on_terminal(cmd, {**spip_env, "PIP_CONFIG_FILE": str(conf)}, tmp_path, b"y\n")
     assert "install anyway?" not in screen
     assert code == REFUSED, screen
     assert "nobody can answer the question" in screen
