@@ -23,7 +23,9 @@ the findings with the gate table (README, "The gate"): with stdin closed a quest
 a No, so a project is refused as soon as one finding makes the gate ask or stop.
 
 ``--simulate-fresh HOURS`` sets ``SPIP_NOW`` for each run to the upload time of the
-newest file of the project's newest release (the index's JSON API) plus HOURS: that
+newest file of the project's newest release (the index's JSON API) plus HOURS, for each
+project whose newest release is at most ``SIMULATE_WITHIN_DAYS`` old (the others run at
+the real time, and are counted apart): that
 release looks HOURS old and the rest of the plan keeps its real relative ages, so the
 cooldown can be seen holding releases back on real data (the findings document's
 ``held_back`` list).
@@ -273,6 +275,13 @@ def newest_release(document: Mapping[str, Any]) -> tuple[str, datetime] | None:
     return (version, max(times)) if times else None
 
 
+# Only a project whose newest release is this recent is simulated: for an older one,
+# SPIP_NOW would move its whole dependency tree back to that time (every later release
+# held back as "from the future") on today's Python, for which the releases of then often
+# have no wheel: a time that never was, not a fresh release.
+SIMULATE_WITHIN_DAYS = 30
+
+
 def simulated_now(upload: datetime, hours: float) -> str:
     """The ``SPIP_NOW`` that makes a file uploaded at ``upload`` look ``hours`` old."""
     return format_time(upload + timedelta(hours=hours))
@@ -442,7 +451,8 @@ def run_project(
         if newest is not None:
             newest_version, upload = newest
             newest_upload = format_time(upload)
-            spip_now = simulated_now(upload, simulate_hours)
+            if datetime.now(timezone.utc) - upload <= timedelta(days=SIMULATE_WITHIN_DAYS):
+                spip_now = simulated_now(upload, simulate_hours)
     cmd = [setup.spip_python, "-m", "spip", "install", "--dry-run"]
     cmd += ["--findings-json", str(findings_path)]
     if canonical(project.name) in setup.in_target:  # only pip: already in the target
@@ -571,8 +581,12 @@ def held_back_summary(results: Sequence[Result]) -> dict[str, list[Result]]:
         "planned": [],
         "unreported": [],
         "unknown": [],
+        "not simulated": [],
     }
     for r in results:
+        if r.newest_version is not None and r.spip_now is None:
+            out["not simulated"].append(r)
+            continue
         if r.newest_version is None or r.category in (ERROR, PIP_FAILED) or not r.plan:
             out["unknown"].append(r)
             continue
@@ -731,8 +745,10 @@ def render_report(
                 else ""
             ),
             f"- no plan or no release time (pip failure, error, no JSON): {len(fate['unknown'])}",
+            f"- not simulated, run at the real time (newest release over "
+            f"{SIMULATE_WITHIN_DAYS} days old): {len(fate['not simulated'])}",
         ]
-        expected = len(results) - len(fate["unknown"])
+        expected = len(results) - len(fate["unknown"]) - len(fate["not simulated"])
         if simulate < FRESH_RELEASE_HOURS:
             met = len(fate["reported"]) == expected and expected > 0
             lines += [

@@ -168,7 +168,7 @@ def test_report_lists_counts_findings_and_held_back() -> None:
 
 def test_report_says_when_spip_now_had_no_effect() -> None:
     stale = result(PASSED, name="stale", plan=[{"name": "stale", "version": "2.0"}])
-    stale.newest_version = "2.0"
+    stale.newest_version, stale.spip_now = "2.0", "2026-11-30T06:00:00Z"
     text = eval_ci.render_report([stale], ["low"], {"simulate_fresh": 6.0})
     assert "- still planned (not held back): 1: `stale` 2.0" in text
     assert "): **no**" in text
@@ -179,3 +179,13 @@ def test_report_without_simulation_has_no_held_back_section() -> None:
     text = eval_ci.render_report([result(PASSED)], ["low"], {"simulate_fresh": None})
     assert "Held-back" not in text
     assert "| `low` | 1 | 1 | 0 | 0 | 0 | 0.0% | <= 0% | yes |" in text
+
+
+def test_a_project_with_no_recent_release_is_not_simulated() -> None:
+    """A newest release years old would move the whole tree back to its time: run at the
+    real time, counted apart, and not held against the held-back target."""
+    old = result(PASSED, name="old", plan=[{"name": "old", "version": "1.0"}])
+    old.newest_version = "1.0"  # spip_now stays None: not simulated
+    text = eval_ci.render_report([old], ["low"], {"simulate_fresh": 6.0})
+    assert "- not simulated, run at the real time (newest release over 30 days old): 1" in text
+    assert "still planned (not held back): 0" in text
