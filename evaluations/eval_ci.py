@@ -279,7 +279,7 @@ def newest_release(document: Mapping[str, Any]) -> tuple[str, datetime] | None:
 # SPIP_NOW would move its whole dependency tree back to that time (every later release
 # held back as "from the future") on today's Python, for which the releases of then often
 # have no wheel: a time that never was, not a fresh release.
-SIMULATE_WITHIN_DAYS = 30
+SIMULATE_WITHIN_DAYS = 90
 
 
 def simulated_now(upload: datetime, hours: float) -> str:

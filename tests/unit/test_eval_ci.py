@@ -187,5 +187,5 @@ def test_a_project_with_no_recent_release_is_not_simulated() -> None:
     old = result(PASSED, name="old", plan=[{"name": "old", "version": "1.0"}])
     old.newest_version = "1.0"  # spip_now stays None: not simulated
     text = eval_ci.render_report([old], ["low"], {"simulate_fresh": 6.0})
-    assert "- not simulated, run at the real time (newest release over 30 days old): 1" in text
+    assert "- not simulated, run at the real time (newest release over 90 days old): 1" in text
     assert "still planned (not held back): 0" in text
