@@ -18,6 +18,7 @@ both, since ``--no-binary NAME`` installs the newer one.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from spip.checks import hotlist
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from packaging.version import Version
 
     from spip.checks.base import CheckContext
+    from spip.checks.fresh_release import Fresh
     from spip.index.pypi import DistFile, ProjectFiles
     from spip.plan.report import PlannedDist
 
@@ -136,9 +138,16 @@ def _established(name: str, sdists: Sequence[DistFile], ctx: CheckContext) -> st
     now = clock.now()
     age = (now - max(times)).total_seconds()
     if hotlist.load().with_extra(ctx.config.hotlist_extra).rank(name) is not None:
-        if age < (ctx.config.fresh_release_hours or 48.0) * 3600:
+        cooldown = (ctx.config.fresh_release_hours or 48.0) * 3600
+        if age >= cooldown:
+            return f"on the popular list, newest source release {describe_age(age)} old"
+        older = [(now - t).total_seconds() for t in times if (now - t).total_seconds() >= cooldown]
+        if not older or not ctx.config.cooled(name):
             return None
-        return f"on the popular list, newest source release {describe_age(age)} old"
+        return (
+            f"on the popular list; the newest source release older than the cooldown "
+            f"({describe_age(min(older))} old) is the one built, the younger ones held back"
+        )
     history = (now - min(times)).days
     if history < HISTORY_DAYS or age < UNCHANGED_DAYS * 86400:
         return None
@@ -146,6 +155,32 @@ def _established(name: str, sdists: Sequence[DistFile], ctx: CheckContext) -> st
         f"source-only for {history // 365} years, newest release {describe_age(age)} old "
         "(a takeover would be a new release)"
     )
+
+
+async def held_sources(names: Sequence[str], ctx: CheckContext) -> dict[str, Fresh]:
+    """The source releases younger than the cooldown of ``names`` (projects the gate let
+    build), where an older one can be built instead: the planning runs leave them out,
+    as the cooldown does with wheels, so that a fresh sdist's build code never runs."""
+    import asyncio  # not at import time (see spip.checks.base)
+
+    from spip.checks.fresh_release import Fresh
+
+    hours = ctx.config.fresh_release_hours
+    cooled = [n for n in names if ctx.config.cooled(n)]
+    if not cooled or hours <= 0:
+        return {}
+    cutoff = clock.now() - timedelta(hours=hours)
+    held: dict[str, Fresh] = {}
+    for name, project in zip(
+        cooled, await asyncio.gather(*(ctx.pypi.files(n) for n in cooled)), strict=True
+    ):
+        sdists, _ = _by_kind(project)
+        young = [f for f in sdists if f.upload_time and f.upload_time > cutoff and f.version]
+        if young and any(f.upload_time and f.upload_time <= cutoff for f in sdists):
+            newest = max(young, key=lambda f: f.upload_time or cutoff)
+            versions = tuple(sorted({f.version for f in young if f.version}))
+            held[name] = Fresh(name, newest.version or "", newest.upload_time or cutoff, versions)
+    return held
 
 
 async def unresolvable(names: Sequence[str], ctx: CheckContext) -> list[Finding]:

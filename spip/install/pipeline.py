@@ -67,6 +67,8 @@ class _Session:
     head: HeadStart
     allowed: list[str] = field(default_factory=list)  # projects the gate let build an sdist
     direct: list[str] = field(default_factory=list)  # dependencies' direct URLs it allowed
+    # The young sdists of those allowed builds, left out of every planning run.
+    sources: dict[str, fresh_release.Fresh] = field(default_factory=dict)
     builds: list[BuildDeps] = field(default_factory=list)  # builds' checked dependencies
     dirs: list[Path] = field(default_factory=list)  # the directories the install writes to
     before: Snapshot = field(default_factory=dict)  # and what they held before it
@@ -187,7 +189,7 @@ async def resolve(
                 refuse(state, verdict)
                 return None
             direct.append(stopped.url)
-            pending = installer.resolve(allowed, direct, builds=builds)
+            pending = installer.resolve(allowed, direct, _source_hold(session), builds)
             continue
         if stopped is not None and stopped.kind == "build":
             if any(b.requires == stopped.requires for b in builds):
@@ -198,7 +200,7 @@ async def resolve(
             if build is None:
                 return None
             builds.append(build)
-            pending = installer.resolve(allowed, direct, builds=builds)
+            pending = installer.resolve(allowed, direct, _source_hold(session), builds)
             continue
         found: list[str] = []
         if stopped is not None and stopped.kind == "sdist":
@@ -224,7 +226,16 @@ async def resolve(
             refuse(state, verdict)
             return None
         allowed.extend(missing)
-        pending = installer.resolve(allowed, direct, builds=builds)
+        session.sources.update(await sdist_build.held_sources(missing, session.ctx))
+        pending = installer.resolve(allowed, direct, _source_hold(session), builds)
+
+
+def _source_hold(session: _Session) -> HoldBack | None:
+    """The planning runs' orders to leave out the young sdists of the allowed builds."""
+    if not session.sources:
+        return None
+    cutoff = clock.now() - timedelta(hours=session.ctx.config.fresh_release_hours)
+    return HoldBack(cutoff, {n: f.versions for n, f in session.sources.items()}, False)
 
 
 async def _finished(pending: PendingResolution, session: _Session) -> Resolution:
@@ -262,25 +273,26 @@ async def cool_down(
     cutoff = clock.now() - timedelta(hours=config.fresh_release_hours)
     pinned = installer.pinned_names(Path.cwd())
     held = await fresh_release.fresh_releases(_planned(resolution), ctx, cutoff, pinned)
-    if not held:
+    sources = session.sources  # already left out (resolve): only to report
+    if not held and not sources:
         return resolution
     everywhere = not config.cooldown_exclude and not pinned
-    kept, kept_held = resolution, dict(held)
-    for _ in range(MAX_COOLDOWN_ROUNDS):
-        versions = {name: f.versions for name, f in held.items()}
+    kept, kept_held = resolution, dict(sources)
+    for _ in range(MAX_COOLDOWN_ROUNDS if held else 0):
+        versions = {name: f.versions for name, f in {**sources, **held}.items()}
         hold = HoldBack(cutoff, versions, everywhere)
         pending = installer.resolve(session.allowed, session.direct, hold, session.builds)
         res = await _finished(pending, session)
         if res.returncode != 0 or res.error:
             log.debug("the cooldown's re-resolution failed:\n%s", res.stderr)
             break
-        kept, kept_held = res, dict(held)
+        kept, kept_held = res, {**sources, **held}
         young = await fresh_release.fresh_releases(_planned(res), ctx, cutoff, pinned)
         young = {n: f for n, f in young.items() if n not in held}
         if not young:
             break
         held.update(young)
-    if kept is resolution:
+    if not kept_held:
         return resolution  # nothing older fits: the check asks about ``first``
     plan_now = {d.name: d for d in _planned(kept)}
     notes = await asyncio.gather(

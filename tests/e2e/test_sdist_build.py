@@ -118,6 +118,40 @@ def test_young_popular_source_only_project_is_asked_about(
     assert _findings(report) == [("sdist-build", "MEDIUM")]
 
 
+def test_a_popular_projects_young_sdist_is_held_back_and_the_older_one_built(
+    run_spip, venv, fake_index, unique_name, spip_env, sdist_backend, tmp_path
+):
+    """psycopg-c, source-only, with a release hours old: the cooldown leaves the young
+    sdist out of every planning run, so its build code never runs; the older one is
+    built (LOW), and the young one is reported held back."""
+    name, report = unique_name("sdcool"), tmp_path / "f.json"
+    module = underscore_name(name)
+    marker = tmp_path / "young-setup-py-ran"
+    young_setup = (
+        f"import pathlib\npathlib.Path({str(marker)!r}).write_text('ran')\n"
+        f"from setuptools import setup\nsetup(name={name!r}, version='1.1', "
+        f"py_modules=[{module!r}])\n"
+    )
+    fake_index.publish(name, "1.0", sdist=True, upload_time=timedelta(days=30))
+    fake_index.publish(
+        name,
+        "1.1",
+        sdist=True,
+        setup_py=young_setup,
+        upload_time=timedelta(hours=3),
+        files={f"{module}.py": "X = 1\n"},
+    )
+    env = {**spip_env, "SPIP_HOTLIST_EXTRA": name}
+    result = run_spip("install", name, "--findings-json", report, env=env)
+    assert result.returncode == 0, result.stderr
+    assert f"{name}==1.0" in venv.freeze()
+    assert not marker.exists()  # the young sdist was never built, not even to plan
+    doc = json.loads(report.read_text())
+    assert [h["version"] for h in doc["held_back"]] == ["1.1"]
+    assert ("sdist-build", "LOW") in _findings(report)
+    assert "1.1 is 3 hours old; installed 1.0" in result.stderr
+
+
 @pytest.mark.parametrize("fresh", [False, True])
 def test_an_old_unchanged_source_only_project_is_built_with_a_note(
     fresh, run_spip, venv, fake_index, unique_name, sdist_backend, tmp_path
