@@ -441,11 +441,6 @@ class PipxInstaller(tool_envs.PlannedByAnother):
         command = tool_envs.venv_dirs_command(python, self.venv)
         self._dirs = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
 
-    def install_dirs(self) -> list[Path]:
-        if self._dirs is None:
-            return []
-        return tool_envs.venv_dirs(self._dirs.communicate()[0])
-
     def install(
         self, plan: Sequence[PlannedDist], files: Mapping[str, Path | None], folder: Path
     ) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import subprocess
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -34,6 +35,12 @@ class PlannedByAnother:
     the tool itself then gets the verified wheels only."""
 
     planner: Installer
+    _dirs: subprocess.Popen[str] | None  # the probe of the tool venv's directories
+
+    def install_dirs(self) -> list[Path]:
+        if self._dirs is None:
+            return []
+        return venv_dirs(self._dirs.communicate()[0])
 
     @property
     def no_input(self) -> bool:

@@ -84,17 +84,22 @@ setup(name="{name}", version="1.0", py_modules=["{module}"], cmdclass={{"build_p
 """
 
 
+def _slipping_project(tmp_path: Path, name: str) -> Path:
+    """A local project whose build writes ``slipped.pth`` next to its module."""
+    project = tmp_path / "proj"
+    project.mkdir()
+    module = name.replace("-", "_")
+    (project / "setup.py").write_text(SLIPPING_SETUP.format(name=name, module=module))
+    (project / f"{module}.py").write_text("")
+    (project / "pyproject.toml").write_text(SETUPTOOLS_PYPROJECT)
+    return project
+
+
 def test_local_project_whose_build_slips_a_pth_is_quarantined_and_restored(
     run_spip, venv, fake_index, unique_name, sdist_backend, tmp_path
 ):
     name = unique_name()
-    project = tmp_path / "proj"
-    project.mkdir()
-    (project / "setup.py").write_text(
-        SLIPPING_SETUP.format(name=name, module=name.replace("-", "_"))
-    )
-    (project / f"{name.replace('-', '_')}.py").write_text("")
-    (project / "pyproject.toml").write_text(SETUPTOOLS_PYPROJECT)
+    project = _slipping_project(tmp_path, name)
     report = tmp_path / "f.json"
     result = run_spip("install", str(project), "--findings-json", report)
     assert result.returncode == EXIT_QUARANTINED, result.stderr
@@ -142,13 +147,7 @@ def test_the_snapshot_watches_where_pips_settings_install(
     """``PIP_TARGET`` (or ``target =``, ``PIP_USER=1``, ``user = true`` in pip.conf) moves
     the install: the after-install snapshot watches that folder, not the venv's."""
     name = unique_name()
-    project = tmp_path / "proj"
-    project.mkdir()
-    (project / "setup.py").write_text(
-        SLIPPING_SETUP.format(name=name, module=name.replace("-", "_"))
-    )
-    (project / f"{name.replace('-', '_')}.py").write_text("")
-    (project / "pyproject.toml").write_text(SETUPTOOLS_PYPROJECT)
+    project = _slipping_project(tmp_path, name)
     target = tmp_path / "target"
     env = {**spip_env, "PIP_TARGET": str(target)}
     result = run_spip("install", str(project), env=env)
