@@ -31,7 +31,7 @@ import re
 from collections.abc import Awaitable, Collection
 from typing import TYPE_CHECKING
 
-from spip.checks import contents
+from spip.checks import contents, hotlist
 from spip.checks.base import Check, DataUnavailable
 from spip.checks.startup_rules import alarming, classify, editables
 from spip.core import clock
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 
 ID = "release-diff"
 STOOD_DAYS = 90
+SETUP_CHANGED = "changes setup.py, which runs when the sdist is built"
 
 # Console scripts that would shadow a command people and scripts run without
 # thinking (a wheel's scripts land in the environment's bin/, early on PATH),
@@ -124,7 +125,7 @@ def changes(
         and old.setup_py is not None
         and _setup_changed(old.setup_py, new.setup_py, base.version, dist.version)
     ):
-        found.append("changes setup.py, which runs when the sdist is built")
+        found.append(SETUP_CHANGED)
     if new.backend and old.backend and new.backend != old.backend:
         found.append(
             f"changes the build backend from {neutralise(old.backend, 80)} "
@@ -172,6 +173,14 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
     if days is not None and days >= STOOD_DAYS:
         message = f"{what}. The file has been on the index for {days} days: a past change."
         finding = Finding.about(dist, ID, Severity.LOW, message, {**evidence, "days": days})
+        return [dataclasses.replace(finding, informational=True)]
+    if found == [SETUP_CHANGED] and hotlist.load().with_extra(ctx.config.hotlist_extra).rank(
+        dist.name
+    ):
+        # A source-only popular project changes its setup.py in most releases (pyspark,
+        # psycopg2: make eval-ci refused both); its build is announced by sdist-build.
+        message = f"{what}; the project is on the popular list: a note."
+        finding = Finding.about(dist, ID, Severity.LOW, message, evidence)
         return [dataclasses.replace(finding, informational=True)]
     message = (
         f"{what}. Hijacked releases add such things (LiteLLM 1.82.8 added a .pth); "

@@ -269,3 +269,21 @@ def test_a_change_that_has_stood_for_months_is_a_note(
     assert "on the index for 100 days" in old.message and old.evidence["days"] == 100
     assert recent.severity is Severity.MEDIUM and not recent.informational
     assert "native code" in recent.message
+
+
+def test_a_popular_source_only_projects_setup_py_change_is_a_note(
+    fake_index: FakeIndex, tmp_path: Path
+) -> None:
+    """pyspark and psycopg2 change setup.py in most releases (their build is announced by
+    sdist-build): a LOW note. A new build backend beside it stays MEDIUM."""
+    name = "pyspark"  # on the popular list
+    fake_index.publish(name, "4.0.0", sdist=True)
+    changed = fake_index.publish(
+        name,
+        "4.0.1",
+        sdist=True,
+        setup_py="from setuptools import setup\nsetup(name='pyspark', py_modules=[])\n# new\n",
+    )
+    (f,) = run_check(CHECK, fake_index, tmp_path, planned(fake_index, changed, "4.0.1"))
+    assert (f.severity, f.informational) == (Severity.LOW, True)
+    assert "changes setup.py" in f.message and "popular list" in f.message
