@@ -121,9 +121,10 @@ class PlannedDist(_Model):
     def editable(self) -> bool:
         return bool(self.download_info.dir_info and self.download_info.dir_info.editable)
 
-    @property
+    @cached_property
     def filename(self) -> str:
-        """The file name at the end of the URL (empty for directories and VCS checkouts)."""
+        """The file name at the end of the URL (empty for directories and VCS checkouts);
+        computed once: every check asks for it, many times a run."""
         if self.source in ("dir", "vcs"):
             return ""
         return unquote(PurePosixPath(urlsplit(self.url).path).name)
