@@ -246,8 +246,8 @@ def report(
         with_signals, without = signals
         added = med(with_signals) - med(without)
         lines.append(
-            f"| what the signal checks add to them (in process, {len(without)} rounds each: "
-            f"{ms(med(with_signals))} with, {ms(med(without))} without) | {ms(added)} "
+            f"| what the signal checks add to them (CPU time in process, {len(without)} rounds "
+            f"each: {ms(med(with_signals))} with, {ms(med(without))} without) | {ms(added)} "
             f"| <= {ms(SIGNALS_TARGET)} | {verdict(added, SIGNALS_TARGET)} |"
         )
     return "\n".join(lines) + "\n"
