@@ -4,21 +4,17 @@ project's index; other commands are plain pipx; the rest of its installs are ref
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from spip.installer.tools import find_tool
-from tests.e2e.tool_packages import publish_tool
+from tests.e2e.tool_packages import TOOLS_PATH, dists, publish_tool, tool_environ
 from tests.fakeindex import build_wheel, underscore_name
 
 REFUSED, UNSAFE = 10, 11
 
-# The test extra's pipx (and uv) beside this interpreter, before any other on PATH.
-TOOLS_PATH = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
 try:
     PIPX = find_tool("pipx", {"PATH": TOOLS_PATH})
 except Exception:
@@ -28,21 +24,18 @@ except Exception:
 @pytest.fixture
 def pipx_env(spip_env, fake_index, tmp_path):
     """pipx's home and apps in tmp; uv (pipx's default backend here) on the fake index."""
-    return {
-        **spip_env,
-        "PATH": f"{Path(spip_env['VIRTUAL_ENV']) / 'bin'}{os.pathsep}{TOOLS_PATH}",
-        "PIPX_HOME": str(tmp_path / "pipx"),
-        "PIPX_BIN_DIR": str(tmp_path / "bin"),
-        "PIPX_MAN_DIR": str(tmp_path / "man"),
-        "UV_INDEX_URL": fake_index.simple_url,
-        "UV_CACHE_DIR": str(tmp_path / "uv-cache"),
-        "UV_NO_PROGRESS": "1",
-    }
+    return tool_environ(
+        spip_env,
+        fake_index,
+        tmp_path,
+        PIPX_HOME=str(tmp_path / "pipx"),
+        PIPX_BIN_DIR=str(tmp_path / "bin"),
+        PIPX_MAN_DIR=str(tmp_path / "man"),
+    )
 
 
 def venv_dists(env, tool: str) -> set[str]:
-    site = next((Path(env["PIPX_HOME"]) / "venvs" / tool).glob("lib/python*/site-packages"))
-    return {p.name.split("-")[0] for p in site.glob("*.dist-info")}
+    return dists(Path(env["PIPX_HOME"]) / "venvs" / tool)
 
 
 @pytest.mark.parametrize("backend", ["uv", "pip"])

@@ -4,7 +4,6 @@ checked like ``spip pipx``, installed by ``uv tool install`` from the verified f
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,13 +12,11 @@ import pytest
 
 from spip.core.toml import loads as toml_loads
 from spip.installer.tools import find_tool
-from tests.e2e.tool_packages import publish_tool
+from tests.e2e.tool_packages import TOOLS_PATH, dists, publish_tool, tool_environ
 from tests.fakeindex import build_wheel, underscore_name
 
 REFUSED = 10
 
-# The test extra's uv beside this interpreter, before any other on PATH.
-TOOLS_PATH = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
 try:
     UV = find_tool("uv", {"PATH": TOOLS_PATH})
 except Exception:
@@ -29,20 +26,17 @@ except Exception:
 @pytest.fixture
 def tool_env(spip_env, fake_index, tmp_path):
     """uv's tools and their commands in tmp; uv on the fake index with a private cache."""
-    return {
-        **spip_env,
-        "PATH": f"{Path(spip_env['VIRTUAL_ENV']) / 'bin'}{os.pathsep}{TOOLS_PATH}",
-        "UV_TOOL_DIR": str(tmp_path / "tools"),
-        "UV_TOOL_BIN_DIR": str(tmp_path / "bin"),
-        "UV_INDEX_URL": fake_index.simple_url,
-        "UV_CACHE_DIR": str(tmp_path / "uv-cache"),
-        "UV_NO_PROGRESS": "1",
-    }
+    return tool_environ(
+        spip_env,
+        fake_index,
+        tmp_path,
+        UV_TOOL_DIR=str(tmp_path / "tools"),
+        UV_TOOL_BIN_DIR=str(tmp_path / "bin"),
+    )
 
 
 def tool_dists(env, tool: str) -> set[str]:
-    site = next((Path(env["UV_TOOL_DIR"]) / tool).glob("lib/python*/site-packages"))
-    return {p.name.split("-")[0] for p in site.glob("*.dist-info")}
+    return dists(Path(env["UV_TOOL_DIR"]) / tool)
 
 
 def test_clean_install_and_findings_document(run_spip, tool_env, fake_index, unique_name, tmp_path):

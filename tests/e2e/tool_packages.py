@@ -3,7 +3,36 @@
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+
 from tests.fakeindex import FakeIndex, underscore_name
+
+# The test extra's uv and pipx beside this interpreter, before any other on PATH.
+TOOLS_PATH = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+
+
+def tool_environ(
+    spip_env: dict[str, str], fake_index: FakeIndex, tmp_path: Path, **extra: str
+) -> dict[str, str]:
+    """spip's test environment with the tools on PATH and uv (pipx's backend too) on
+    the fake index with a private cache; ``extra``: the tool's own folders."""
+    return {
+        **spip_env,
+        "PATH": f"{Path(spip_env['VIRTUAL_ENV']) / 'bin'}{os.pathsep}{TOOLS_PATH}",
+        "UV_INDEX_URL": fake_index.simple_url,
+        "UV_CACHE_DIR": str(tmp_path / "uv-cache"),
+        "UV_NO_PROGRESS": "1",
+        **extra,
+    }
+
+
+def dists(venv: Path) -> set[str]:
+    """The distributions installed in the venv at ``venv`` (their dist-info names)."""
+    site = next(venv.glob("lib/python*/site-packages"))
+    return {p.name.split("-")[0] for p in site.glob("*.dist-info")}
+
 
 TOOL_RAN = "def main():\n    print('tool ran')\n"
 
