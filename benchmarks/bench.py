@@ -221,7 +221,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 checks = attempt("checks", bench.checks, targets[checks_key])
                 names = plan_names(CHECKS_PLAN_SIZE)
                 log("signal checks: with and without, in turns")
-                signals = signals_cost(index, names, work / "signals-cache", 2 if args.quick else 9)
+                rounds = 2 if args.quick else 15
+                signals = signals_cost(index, names, work / "signals-cache", rounds)
         text = report(
             command.strip(),
             setting,

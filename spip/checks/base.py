@@ -26,6 +26,9 @@ A check is a module under ``spip/checks/`` that defines ``CHECK = Check(...)``:
   will need of a file the installer names while it still resolves (share the work
   with ``run`` through :meth:`CheckContext.once`).
 
+A check gets its data through ``ctx`` (``ctx.pypi``, ``ctx.artifacts``, ``ctx.once``),
+which wait for it in tasks of their own: a check starts in the registry's task
+(:mod:`spip.core.eager`), so it must not make a request itself.
 A check that cannot get its data raises :class:`DataUnavailable`; the registry
 turns that (and any bug) into an ``unverified`` finding, so the check never has to.
 Check modules import nothing heavy at import time (asyncio, httpx, pydantic, zip and

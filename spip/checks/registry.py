@@ -8,8 +8,8 @@ never takes an install down with it.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Iterable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Coroutine, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from spip.checks import (
     direct_url,
@@ -125,11 +125,11 @@ async def _guarded(
     return [unverified(check, package, version, reason, floor)]
 
 
-async def _all(jobs: Iterable[Awaitable[list[Finding]]]) -> list[Finding]:
+async def _all(jobs: Iterable[Coroutine[Any, Any, list[Finding]]]) -> list[Finding]:
     """The findings of ``jobs`` run concurrently, in their order."""
-    import asyncio  # not at import time: the name screen needs none of it
+    from spip.core.eager import gather_eagerly  # asyncio: not for the name screen
 
-    return [f for found in await asyncio.gather(*jobs) for f in found]
+    return [f for found in await gather_eagerly(jobs) for f in found]
 
 
 def screen_names(

@@ -397,7 +397,12 @@ class ProjectFiles(_Model):
 
 
 class PyPIClient:
-    """The index's JSON API for one run: concurrent, memoised per run, cached on disk."""
+    """The index's JSON API for one run: concurrent, memoised per run, cached on disk.
+
+    Every request runs in a task of its own (:meth:`_once`), never in the caller's: the
+    checks start in their caller's task (:mod:`spip.core.eager`), and an HTTP request
+    belongs to the task it started in (its timeouts are cancel scopes of that task).
+    """
 
     def __init__(
         self,
@@ -417,7 +422,7 @@ class PyPIClient:
             Unreached if netloc in {_netloc(i) for i in self._indexes} else DataUnavailable
         )
         self._cache = cache
-        self._tasks: dict[tuple[str, ...], asyncio.Task[Any]] = {}
+        self._tasks: dict[tuple[str, ...], asyncio.Future[Any]] = {}
         self._budget_ends: float | None = None  # see start_budget()
         server = cache.get(self._key("server"))
         # None: not known yet whether this server has per-release documents.
@@ -457,13 +462,22 @@ class PyPIClient:
 
     async def release(self, name: str, version: str, sha256: str | None = None) -> Release:
         """The release document of ``name`` ``version`` (``sha256``: the file pip selected)."""
+
+        def cached() -> Release | None:
+            hit = self._fresh(self._key("release", name, version), Release, RELEASE_TTL)
+            return hit if hit and (not sha256 or hit.file(sha256, "")) else None
+
         return await self._once(
-            ("release", name, version), lambda: self._release(name, version, sha256)
+            ("release", name, version), lambda: self._release(name, version), cached
         )
 
     async def files(self, name: str) -> ProjectFiles:
         """The project's release history, from the PEP 691 JSON simple page."""
-        return await self._once(("files", name), lambda: self._files(name))
+        return await self._once(
+            ("files", name),
+            lambda: self._files(name),
+            lambda: self._fresh(self._key("files", name), ProjectFiles, PROJECT_TTL),
+        )
 
     async def info(self, dist: PlannedDist) -> Info:
         """The selected release's metadata: the index's, else the planned file's own.
@@ -534,23 +548,32 @@ class PyPIClient:
     async def serves(self, index_url: str, name: str) -> bool:
         """Whether the simple repository at ``index_url`` (any PEP 503 index, JSON or
         HTML) lists files of project ``name``: one page request."""
-        host = neutralise(_netloc(index_url) or index_url, limit=60)
-        resp = await self._page(f"{index_url.rstrip('/')}/{name}/", _ANY, host, name)
-        if resp.status_code == 404:
-            return False
-        if resp.status_code != 200:
-            raise _unavailable(f"{host} answered {resp.status_code} for {name}")
-        if "json" in resp.headers.get("Content-Type", ""):
-            try:
-                files = json.loads(resp.content).get("files")
-            except (ValueError, AttributeError):
-                raise _unavailable(f"{host} sent invalid JSON for {name}") from None
-            return bool(files)
-        return "<a " in resp.text.lower()
+
+        async def ask() -> bool:
+            host = neutralise(_netloc(index_url) or index_url, limit=60)
+            resp = await self._page(f"{index_url.rstrip('/')}/{name}/", _ANY, host, name)
+            if resp.status_code == 404:
+                return False
+            if resp.status_code != 200:
+                raise _unavailable(f"{host} answered {resp.status_code} for {name}")
+            if "json" in resp.headers.get("Content-Type", ""):
+                try:
+                    files = json.loads(resp.content).get("files")
+                except (ValueError, AttributeError):
+                    raise _unavailable(f"{host} sent invalid JSON for {name}") from None
+                return bool(files)
+            return "<a " in resp.text.lower()
+
+        return await self._once(("serves", index_url, name), ask)
 
     async def publishers(self, url: str) -> list[Publisher]:
         """The publishers of a file's PEP 740 attestations, from its provenance URL."""
-        return await self._once(("provenance", url), lambda: self._publishers(url))
+
+        def cached() -> list[Publisher] | None:
+            hit = self._fresh(self._key("provenance", url), _Provenance, RELEASE_TTL)
+            return [b.publisher for b in hit.attestation_bundles] if hit else None
+
+        return await self._once(("provenance", url), lambda: self._publishers(url), cached)
 
     async def previous_release(self, name: str, version: str) -> Release | None:
         """The release before ``version`` (None for a project's first release)."""
@@ -601,10 +624,29 @@ class PyPIClient:
         except ValidationError:
             return None
 
-    def _once(self, key: tuple[str, ...], make: Callable[[], Awaitable[T]]) -> Awaitable[T]:
+    def _fresh(self, key: str, model: type[M], ttl: float) -> M | None:
+        """The cached data for ``key`` when younger than ``ttl`` seconds."""
+        hit = self._cached(key, model)
+        return hit[1] if hit and hit[0].age < ttl else None
+
+    def _once(
+        self,
+        key: tuple[str, ...],
+        make: Callable[[], Awaitable[T]],
+        cached: Callable[[], T | None] | None = None,
+    ) -> Awaitable[T]:
+        """``make()``, run once per ``key`` and shared by all who ask; ``cached``: the
+        value from spip's cache, when it is fresh, without a task (the checks of a warm
+        run ask for hundreds of documents, and a task apiece costs asyncio callbacks)."""
         task = self._tasks.get(key)
         if task is None:
-            task = self._tasks[key] = asyncio.ensure_future(make())
+            value = cached() if cached else None
+            if value is not None:
+                task = asyncio.get_running_loop().create_future()
+                task.set_result(value)
+            else:
+                task = asyncio.ensure_future(make())
+            self._tasks[key] = task
         # A finished task cannot be cancelled by one of those awaiting it: no shield needed
         # (a shield costs a future and callbacks, and the checks ask for the same documents
         # hundreds of times a run).
@@ -665,11 +707,8 @@ class PyPIClient:
 
         return await self._once(("project", name), fetch)
 
-    async def _release(self, name: str, version: str, sha256: str | None) -> Release:
+    async def _release(self, name: str, version: str) -> Release:
         key = self._key("release", name, version)
-        hit = self._cached(key, Release)
-        if hit and hit[0].age < RELEASE_TTL and (not sha256 or hit[1].file(sha256, "")):
-            return hit[1]
         path = f"/pypi/{name}/{quote(version, safe='')}/json"
         release = None
         if self._per_release is not False:
@@ -692,9 +731,6 @@ class PyPIClient:
 
     async def _publishers(self, url: str) -> list[Publisher]:
         key = self._key("provenance", url)
-        hit = self._cached(key, _Provenance)
-        if hit and hit[0].age < RELEASE_TTL:
-            return [b.publisher for b in hit[1].attestation_bundles]
         absolute = urljoin(self._base + "/", url)
         path = absolute.removeprefix(self._base) if absolute.startswith(self._base) else url
         if not absolute.startswith(self._base):
@@ -713,9 +749,7 @@ class PyPIClient:
 
     async def _files(self, name: str) -> ProjectFiles:
         key = self._key("files", name)
-        hit = self._cached(key, ProjectFiles)
-        if hit and hit[0].age < PROJECT_TTL:
-            return hit[1]
+        hit = self._cached(key, ProjectFiles)  # stale: its ETag may spare the download
         headers = {"Accept": SIMPLE_JSON}
         if hit and hit[0].etag:
             headers["If-None-Match"] = hit[0].etag
