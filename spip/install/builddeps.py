@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from spip.checks.registry import check_plan
+from spip.core.logs import log
 from spip.index.artifacts import Artifacts, IntegrityError
+from spip.install import cooldown
 from spip.install.outcome import finish, pass_gate, refuse
 from spip.installer.base import BuildDeps
 from spip.plan.report import ReportError, parse_report
@@ -28,8 +30,9 @@ from spip.ui.sanitize import neutralise
 if TYPE_CHECKING:
     from spip.checks.base import CheckContext
     from spip.install.state import InstallState
-    from spip.installer.base import Resolution
+    from spip.installer.base import HoldBack, Resolution
     from spip.plan.report import PlannedDist
+    from spip.policy.findings import Finding
 
 
 def builder(name: str) -> str:
@@ -48,11 +51,8 @@ async def check_build_deps(
     stopped = res.stopped
     assert stopped is not None and stopped.kind == "build"
     who = neutralise(builder(stopped.name), 200)
-    try:
-        plan = list(parse_report(res.build_plan).install) if res.build_plan else None
-    except ReportError:
-        plan = None
-    if not plan or not all(d.is_wheel and d.fetchable and d.sha256 for d in plan):
+    plan, notes = await _cool_down(state, res, ctx, _wheels(res.build_plan))
+    if not plan:
         why = neutralise(res.stderr.strip().splitlines()[-1] if res.stderr.strip() else "")
         output.say(
             f"spip: error: building {who} needs {neutralise(', '.join(stopped.requires))}, "
@@ -78,13 +78,50 @@ async def check_build_deps(
     files.append(artifacts)
     artifacts.start(plan)
     findings = await check_plan(dataclasses.replace(ctx, plan=plan, artifacts=artifacts))
-    verdict = await asyncio.to_thread(pass_gate, state, findings)
+    verdict = await asyncio.to_thread(pass_gate, state, notes + findings)
     if not verdict.proceed:
         refuse(state, verdict)
         return None
     if not await _verified(state, artifacts, plan):
         return None
     return BuildDeps(stopped.requires, tuple(plan), artifacts.folder)
+
+
+def _wheels(report: str | None) -> list[PlannedDist] | None:
+    """The build plan, when it is all wheels spip can fetch and verify."""
+    try:
+        plan = list(parse_report(report).install) if report else None
+    except ReportError:
+        return None
+    return plan if plan and all(d.is_wheel and d.fetchable and d.sha256 for d in plan) else None
+
+
+async def _cool_down(
+    state: InstallState, res: Resolution, ctx: CheckContext, plan: list[PlannedDist] | None
+) -> tuple[list[PlannedDist] | None, list[Finding]]:
+    """The cooldown on a build's dependencies, as on the plan (:mod:`spip.install.cooldown`):
+    the plan with the young releases held back, and the notes on them."""
+    config, replan_build = state.config, res.replan_build
+    cutoff = cooldown.cutoff(config)
+    if not plan or replan_build is None or cutoff is None:
+        return plan, []
+
+    async def replan(hold: HoldBack) -> tuple[list[PlannedDist], list[PlannedDist]] | None:
+        report, why = await asyncio.to_thread(replan_build, hold)
+        held = _wheels(report)
+        if held is None:
+            log.debug("the cooldown's build plan failed:\n%s", why)
+            return None
+        return held, held
+
+    # A user's pins do not reach a build environment: nothing is spared.
+    held = await cooldown.held_plan(
+        plan, replan, ctx, cutoff, everywhere=not config.cooldown_exclude
+    )
+    if held is None:
+        return plan, []
+    plan, fresh = held
+    return plan, await cooldown.report(state, fresh, plan, ctx)
 
 
 async def _verified(state: InstallState, artifacts: Artifacts, plan: list[PlannedDist]) -> bool:

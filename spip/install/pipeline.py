@@ -14,7 +14,6 @@ import asyncio
 import functools
 import sys
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -27,7 +26,6 @@ from spip.checks import fresh_release, project_status, sdist_build
 from spip.checks.base import CheckContext, DirectReference
 from spip.checks.registry import check_direct, check_plan, check_unresolvable
 from spip.checks.startup_rules import is_startup_name
-from spip.core import clock
 from spip.core.interrupts import interrupts
 from spip.core.logs import log
 from spip.core.threads import in_daemon_thread
@@ -36,6 +34,7 @@ from spip.index.cache import Cache
 from spip.index.http import make_client, request_deadline
 from spip.index.netconf import net_settings
 from spip.index.pypi import PyPIClient
+from spip.install import cooldown
 from spip.install.builddeps import check_build_deps
 from spip.install.headstart import HeadStart
 from spip.install.outcome import finish, interrupted_install, letting_finish, pass_gate, refuse
@@ -232,9 +231,9 @@ async def resolve(
 
 def _source_hold(session: _Session) -> HoldBack | None:
     """The planning runs' orders to leave out the young sdists of the allowed builds."""
-    if not session.sources:
+    cutoff = cooldown.cutoff(session.ctx.config)
+    if not session.sources or cutoff is None:
         return None
-    cutoff = clock.now() - timedelta(hours=session.ctx.config.fresh_release_hours)
     return HoldBack(cutoff, {n: f.versions for n, f in session.sources.items()}, False)
 
 
@@ -244,9 +243,6 @@ async def _finished(pending: PendingResolution, session: _Session) -> Resolution
     res = await noting_wait(in_daemon_thread(pending.wait), "pip to resolve the plan")
     await follower
     return res
-
-
-MAX_COOLDOWN_ROUNDS = 4  # re-resolutions: each one may bring in new young releases
 
 
 def _planned(resolution: Resolution) -> list[PlannedDist]:
@@ -259,50 +255,38 @@ def _planned(resolution: Resolution) -> list[PlannedDist]:
 async def cool_down(
     state: InstallState, installer: Installer, resolution: Resolution, session: _Session
 ) -> Resolution | None:
-    """The cooldown: re-resolve with every release younger than ``fresh-release-hours``
-    left out, so the plan takes the newest release old enough; report each one held back.
+    """The cooldown (:mod:`spip.install.cooldown`) on the plan: re-resolve with every
+    release younger than ``fresh-release-hours`` left out, so the plan takes the newest
+    release old enough; report each one held back.
 
-    A release the user pinned, or one no plan can do without (the re-resolution fails),
-    stays in the plan for the ``fresh-release`` check to ask about. Returns the plan's
-    resolution (the first one when nothing was held back); None when the gate stopped
-    at the notes (``--sensitivity high``).
+    A release the user pinned, or one no plan can do without, stays in the plan for the
+    ``fresh-release`` check to ask about. Returns the plan's resolution (the first one
+    when nothing was held back); None when the gate stopped at the notes
+    (``--sensitivity high``).
     """
     config, ctx = state.config, session.ctx
-    if config.cooldown != "true" or config.fresh_release_hours <= 0:
+    cutoff = cooldown.cutoff(config)
+    if cutoff is None:
         return resolution
-    cutoff = clock.now() - timedelta(hours=config.fresh_release_hours)
     pinned = installer.pinned_names(Path.cwd())
-    held = await fresh_release.fresh_releases(_planned(resolution), ctx, cutoff, pinned)
-    sources = session.sources  # already left out (resolve): only to report
-    if not held and not sources:
-        return resolution
-    everywhere = not config.cooldown_exclude and not pinned
-    kept, kept_held = resolution, dict(sources)
-    for _ in range(MAX_COOLDOWN_ROUNDS if held else 0):
-        versions = {name: f.versions for name, f in {**sources, **held}.items()}
-        hold = HoldBack(cutoff, versions, everywhere)
+
+    async def replan(hold: HoldBack) -> tuple[Resolution, list[PlannedDist]] | None:
         pending = installer.resolve(session.allowed, session.direct, hold, session.builds)
         res = await _finished(pending, session)
         if res.returncode != 0 or res.error:
             log.debug("the cooldown's re-resolution failed:\n%s", res.stderr)
-            break
-        kept, kept_held = res, {**sources, **held}
-        young = await fresh_release.fresh_releases(_planned(res), ctx, cutoff, pinned)
-        young = {n: f for n, f in young.items() if n not in held}
-        if not young:
-            break
-        held.update(young)
-    if not kept_held:
-        return resolution  # nothing older fits: the check asks about ``first``
-    plan_now = {d.name: d for d in _planned(kept)}
-    notes = await asyncio.gather(
-        *(
-            fresh_release.held_back(f, plan_now.get(name), ctx, state.dry_run)
-            for name, f in kept_held.items()
-        )
+            return None
+        return res, _planned(res)
+
+    everywhere = not config.cooldown_exclude and not pinned
+    sources = session.sources  # left out of every planning run already (resolve)
+    held = await cooldown.held_plan(
+        _planned(resolution), replan, ctx, cutoff, pinned, everywhere, sources
     )
-    state.held_back.extend(entry for _, entry in notes)
-    verdict = pass_gate(state, [note for note, _ in notes])
+    kept, kept_held = held or (resolution, dict(sources))
+    if not kept_held:
+        return resolution  # nothing older fits: the check asks about the first plan
+    verdict = pass_gate(state, await cooldown.report(state, kept_held, _planned(kept), ctx))
     if not verdict.proceed:
         refuse(state, verdict)
         return None

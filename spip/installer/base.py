@@ -10,7 +10,7 @@ own to stop in :meth:`Installer.cancel`, which the pipeline always calls.
 from __future__ import annotations
 
 import queue
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -36,7 +36,8 @@ class Resolution:
     run before the gate): an sdist, a direct reference a dependency declared, or a
     build's build dependencies; for those, ``build_plan`` is the installer's plan of
     them (a report, wheels only, into an empty environment), None when it found none
-    (``stderr`` says why).
+    (``stderr`` says why), and ``replan_build`` plans them again under the cooldown's
+    orders (the report, or None and why not).
     """
 
     returncode: int
@@ -49,6 +50,7 @@ class Resolution:
     error: str = ""
     stopped: Stopped | None = None
     build_plan: str | None = None
+    replan_build: Callable[[HoldBack], tuple[str | None, str]] | None = None
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ gate allowed a build, phase 2, the probe) is tracked here and stopped by
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import queue
@@ -56,7 +57,7 @@ UPLOADED_PRIOR_TO = Version("26.0")  # the first pip with --uploaded-prior-to
 
 
 # Plans the build dependencies a build asked for: (the report, or None and why not).
-PlanBuild = Callable[[Sequence[str]], tuple[str | None, str]]
+PlanBuild = Callable[[Sequence[str], HoldBack | None], tuple[str | None, str]]
 
 
 class PipResolution:
@@ -86,10 +87,12 @@ class PipResolution:
         report = self._report.read_text(encoding="utf-8") if ok else None
         stopped = read_stop(self._guard) if status != 0 else None
         if stopped is not None and stopped.kind == "build":
-            plan, why = self._plan_build(stopped.requires)
-            return Resolution(status, None, stdout, why, stopped=stopped, build_plan=plan)
-        found = re.search(r'"pip_version"\s*:\s*"([^"]{1,40})"', report or "")
-        self.pip_version = found.group(1) if found else None
+            plan, why = self._plan_build(stopped.requires, None)
+            replan = functools.partial(self._plan_build, stopped.requires)
+            return Resolution(
+                status, None, stdout, why, stopped=stopped, build_plan=plan, replan_build=replan
+            )
+        self.pip_version = report_pip_version(report or "")
         return Resolution(
             status,
             report,
@@ -109,6 +112,12 @@ _PYTHON_IGNORED = re.compile(
     r"Ignored the following versions that require a different python version: (.+)$", re.M
 )
 _FROM = re.compile(r"(?: \(from [^()]*(?:\([^()]*\)[^()]*)*\))+\s*$")
+
+
+def report_pip_version(report: str) -> str | None:
+    """The version of the pip that wrote an installation report."""
+    found = re.search(r'"pip_version"\s*:\s*"([^"]{1,40})"', report)
+    return found.group(1) if found else None
 
 
 def _requirements(pattern: re.Pattern[str], stderr: str) -> list[str]:
@@ -280,6 +289,7 @@ class PipInstaller:
         self._dir_list: list[Path] | None = None
         self._resolutions = 0
         self._last: PipResolution | None = None
+        self._build_pip: str | None = None  # the pip version of the last build plan
         self._builds: tuple[BuildPins, ...] = ()  # what builds may fill their environment with
         self._built: dict[str, Built] | None = None  # local sdists, built before phase 1
 
@@ -380,12 +390,15 @@ class PipInstaller:
         pins.write_text("".join(lines), encoding="utf-8")
         return BuildPins(build.requires, build.folder, pins)
 
-    def _plan_build(self, requires: Sequence[str]) -> tuple[str | None, str]:
+    def _plan_build(
+        self, requires: Sequence[str], hold_back: HoldBack | None
+    ) -> tuple[str | None, str]:
         """The build dependencies ``requires`` as pip's build environment would get them:
         the user's index and network options, wheels only, into an empty environment
-        (``--ignore-installed``), under a guard that lets nothing be built. A requirement
-        that is not a plain index requirement (a direct reference, unreadable) is not
-        planned: pip would fetch and build it, which no check can see beforehand."""
+        (``--ignore-installed``), under a guard that lets nothing be built; ``hold_back``:
+        the cooldown's, as for a plan (:func:`hold_back_args`). A requirement that is not
+        a plain index requirement (a direct reference, unreadable) is not planned: pip
+        would fetch and build it, which no check can see beforehand."""
         for line in requires:
             try:
                 url = Requirement(line).url
@@ -397,13 +410,19 @@ class PipInstaller:
         report = self._tmp / f"build-{self._resolutions}.json"
         args = ["install", "--dry-run", "--ignore-installed", "--only-binary", ":all:"]
         args += ["--report", str(report), *self.args.phase2_options(keep_index=True)]
+        if hold_back is not None:  # the first build plan, unheld, said which pip this is
+            held = hold_back_args(hold_back, self._build_pip, self.args, self._tmp)
+            log.debug("the cooldown's build plan (pip %s): %s", self._build_pip, " ".join(held))
+            args += held
         pip = pip_runner(self.python, self._server, capture=True)
         self._pips.append(pip)
         pip.go([*args, "--", *requires], guard=Guard(report.with_suffix(".stop")).order())
         status, _, stderr = pip.wait()
         if status != 0 or not report.exists():
             return None, stderr
-        return report.read_text(encoding="utf-8"), ""
+        text = report.read_text(encoding="utf-8")
+        self._build_pip = report_pip_version(text)
+        return text, ""
 
     def _build_local_sdists(self) -> dict[str, Built] | None:
         """Build the local sdists typed (see :mod:`spip.installer.local_sdists`) with the

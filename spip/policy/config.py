@@ -53,13 +53,18 @@ class Config:
                 return True
         return False
 
+    @property
+    def cooling(self) -> bool:
+        """True when the cooldown is on (``cooldown = true`` and a threshold)."""
+        return self.cooldown == "true" and self.fresh_release_hours > 0
+
     def cooled(self, package: str) -> bool:
         """True when the cooldown holds ``package``'s fresh releases back."""
         from fnmatch import fnmatchcase
 
         from packaging.utils import canonicalize_name
 
-        if self.cooldown != "true" or self.fresh_release_hours <= 0:
+        if not self.cooling:
             return False
         name = canonicalize_name(package)
         return not any(fnmatchcase(name, canonicalize_name(g)) for g in self.cooldown_exclude)

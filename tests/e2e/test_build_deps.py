@@ -147,3 +147,33 @@ def test_build_dependency_swapped_after_the_check_is_never_installed(
     assert result.returncode == UNSAFE, result.stderr
     assert "changed since pip saw it" in result.stderr
     assert not ran.exists() and not setup_ran.exists()
+
+
+@pytest.mark.parametrize("pip", ["bundled", "26"])
+def test_young_build_dependency_is_held_back_and_the_build_gets_the_older_one(
+    pip, request, run_spip, venv, spip_env, fake_index, unique_name, tmp_path, sdist_backend
+):
+    """The cooldown holds a build's dependencies back as it does the plan's: constraints
+    on this Python's pip 23.2, ``--uploaded-prior-to`` on pip 26."""
+    target = request.getfixturevalue("pip26_venv") if pip == "26" else venv
+    helper = unique_name("bhelper")
+    fake_index.publish(helper, "1.0", upload_time=timedelta(days=30))
+    fake_index.publish(helper, "1.1", upload_time=timedelta(hours=3))
+    proj, proj_ran = _local_project(tmp_path, unique_name("proj"), helper)
+    report = tmp_path / "f.json"
+    env = {**spip_env, "SPIP_DEBUG": "1"}
+    result = run_spip("install", proj, "--findings-json", report, env=env)
+    assert result.returncode == 0, result.stderr
+    assert proj_ran.exists()
+    assert "1.1 is 3 hours old; installed 1.0" in result.stderr, result.stderr
+    how = "--uploaded-prior-to" if pip == "26" else "cooldown-constraints.txt"
+    assert f"the cooldown's build plan (pip {'26' if pip == '26' else '23'}" in result.stderr
+    assert how in result.stderr.split("the cooldown's build plan", 1)[1].splitlines()[0]
+    data, found = _document(report)
+    (record,) = data["build_dependencies"]
+    assert {d["name"]: d["version"] for d in record["plan"]}[helper] == "1.0"
+    assert data["held_back"] == [
+        {"name": helper, "version": "1.1", "installed": "1.0", "age_hours": 3.0}
+    ]
+    assert found == [("fresh-release", "LOW", helper)]
+    assert helper not in target.pip("freeze").stdout  # a build dependency, not installed

@@ -5,7 +5,6 @@ fits (real spip, real pip, the local index)."""
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -168,17 +167,6 @@ def test_old_pip_gets_constraints(run_spip, venv, two_releases, spip_env):
     assert result.returncode == 0, result.stderr
     assert "cooldown-constraints.txt" in result.stderr
     assert f"{two_releases}==1.0" in _installed(venv)
-
-
-@pytest.fixture
-def pip26_venv(venv):
-    """``venv`` with pip 26 (``--uploaded-prior-to``) from the wheel ``PIP_26_WHEEL`` names;
-    tests never download it (``pip download 'pip>=26' -d DIR`` gets one)."""
-    wheel = os.environ.get("PIP_26_WHEEL", "")
-    if not wheel or not Path(wheel).is_file():
-        pytest.skip("set PIP_26_WHEEL to a pip 26 wheel file to test the cooldown on new pip")
-    venv.pip("install", "--no-index", "--no-deps", wheel)
-    return venv
 
 
 def test_new_pip_gets_uploaded_prior_to(run_spip, pip26_venv, two_releases, spip_env, tmp_path):
