@@ -28,7 +28,7 @@ from spip.audit.locations import Location
 from spip.checks.base import InstalledFile
 from spip.core.distfiles import parse_dist_filename
 from spip.index.errors import DataUnavailable
-from spip.installer.pip import install_dirs, install_dirs_command
+from spip.installer.install_dirs import install_dirs, install_dirs_command
 from spip.installer.pip_args import parse
 from spip.plan.report import PlannedDist
 

@@ -25,6 +25,7 @@ from spip.core.hashing import sha256_file
 from spip.core.logs import log
 from spip.core.tempdirs import make_temp_dir
 from spip.index.errors import RETRY_DELAY, TRANSIENT_STATUS
+from spip.index.store import stored_file
 from spip.index.wheelzip import ArchiveError, verify_wheel
 from spip.ui.sanitize import neutralise
 
@@ -35,11 +36,6 @@ if TYPE_CHECKING:
 
 _CHUNK = 1 << 16
 ATTEMPTS = 3  # tries of one download (pip's default --retries is 5)
-
-
-def stored_file(cache_dir: Path, sha256: str) -> Path:
-    """Where the content-addressed store keeps the file of this sha256 (if it has it)."""
-    return cache_dir / "files" / sha256[:2] / sha256
 
 
 class IntegrityError(Exception):

@@ -9,7 +9,6 @@ gate allowed a build, phase 2, the probe) is tracked here and stopped by
 from __future__ import annotations
 
 import functools
-import json
 import os
 import queue
 import re
@@ -30,6 +29,7 @@ from spip.core.versions import parse_version
 from spip.index.netconf import pip_flag
 from spip.installer.base import BuildDeps, HoldBack, Resolution
 from spip.installer.distinfo import as_pip_would, requested_markers
+from spip.installer.install_dirs import install_dirs, install_dirs_command
 from spip.installer.local_sdists import Built, build, local_sdists
 from spip.installer.pip_args import (
     PipInstallArgs,
@@ -184,40 +184,6 @@ def phase2_environment(folder: Path) -> dict[str, str]:
     else. Constraint and requirement files from the environment are emptied.
     """
     return {"PIP_FIND_LINKS": str(folder), "PIP_CONSTRAINT": "", "PIP_REQUIREMENT": ""}
-
-
-_PATHS_SCRIPT = """
-import json, site, sys, sysconfig
-a = json.loads(sys.argv[1])
-if a["target"]:
-    dirs = [a["target"]]
-elif a["user"]:
-    dirs = [site.getusersitepackages()]
-else:
-    v = {"base": a["prefix"], "platbase": a["prefix"]} if a["prefix"] else None
-    p = sysconfig.get_paths(vars=v) if v else sysconfig.get_paths()
-    dirs = [p["purelib"], p["platlib"]]
-print(json.dumps(dirs))
-"""
-
-
-def install_dirs_command(python: str, user_args: PipInstallArgs) -> list[str]:
-    """A command printing (as JSON) the directories this install writes packages to."""
-    spec = {
-        "target": user_args.last("-t"),
-        "prefix": user_args.last("--prefix"),
-        "user": user_args.has("--user"),
-    }
-    return [python, "-I", "-c", _PATHS_SCRIPT, json.dumps(spec)]
-
-
-def install_dirs(output: str, user_args: PipInstallArgs) -> list[Path]:
-    """Parse :func:`install_dirs_command`'s output, applying ``--root``."""
-    dirs = [Path(d) for d in dict.fromkeys(json.loads(output))]
-    roots = user_args.values("--root")
-    if roots:
-        dirs = [Path(roots[-1]) / d.relative_to(d.anchor) for d in dirs]
-    return [d.resolve() for d in dirs]
 
 
 def _pinnable(dist: PlannedDist) -> bool:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from spip.core.atomic import atomic_write
 from spip.core.logs import log
-from spip.installer.pip import install_dirs, install_dirs_command
+from spip.installer.install_dirs import install_dirs, install_dirs_command
 from spip.installer.pip_args import parse as parse_pip_args
 from spip.installer.tools import SHIM_DIRS
 

@@ -36,9 +36,9 @@ from typing import TYPE_CHECKING, Any
 from spip.core.atomic import atomic_link, atomic_write
 from spip.core.hashing import sha256_file
 from spip.core.logs import log
-from spip.index.artifacts import stored_file
+from spip.index.store import stored_file
 from spip.installer.base import BuildDeps, HoldBack, Resolution
-from spip.installer.pip import install_dirs, install_dirs_command
+from spip.installer.install_dirs import install_dirs, install_dirs_command
 from spip.installer.pip_args import PipInstallArgs, pinned_names, typed_names
 from spip.installer.pip_process import install_call, venv_python
 from spip.installer.uv_args import (
