@@ -50,19 +50,22 @@ def test_a_job_that_never_waits_gives_a_done_future_and_its_error_is_kept() -> N
     asyncio.run(main())
 
 
+async def _waits_forever(cancelled: list[str]) -> int:
+    """Waits until cancelled, and notes that it was."""
+    try:
+        await asyncio.Event().wait()
+    except asyncio.CancelledError:
+        cancelled.append("job")
+        raise
+    return 0
+
+
 def test_cancelling_the_gather_cancels_the_waiting_jobs_inside() -> None:
     cancelled: list[str] = []
 
-    async def waits_forever() -> int:
-        try:
-            await asyncio.Event().wait()
-        except asyncio.CancelledError:
-            cancelled.append("job")
-            raise
-        return 0
-
     async def main() -> None:
-        gathered = asyncio.ensure_future(eager.gather_eagerly([waits_forever(), _instant(1)]))
+        jobs = [_waits_forever(cancelled), _instant(1)]
+        gathered = asyncio.ensure_future(eager.gather_eagerly(jobs))
         await asyncio.sleep(0)
         gathered.cancel()
         with pytest.raises(asyncio.CancelledError):
@@ -75,25 +78,17 @@ def test_cancelling_the_gather_cancels_the_waiting_jobs_inside() -> None:
 def test_the_first_error_cancels_the_jobs_still_waiting() -> None:
     cancelled: list[str] = []
 
-    async def waits_then_notes() -> int:
-        try:
-            await asyncio.Event().wait()
-        except asyncio.CancelledError:
-            cancelled.append("waiting")
-            raise
-        return 0
-
     async def fails_later() -> int:
         await asyncio.sleep(0)
         raise RuntimeError("late")
 
     async def main() -> None:
         with pytest.raises(RuntimeError, match="late"):
-            await eager.gather_eagerly([waits_then_notes(), fails_later()])
+            await eager.gather_eagerly([_waits_forever(cancelled), fails_later()])
         await asyncio.sleep(0)
 
     asyncio.run(main())
-    assert cancelled == ["waiting"]
+    assert cancelled == ["job"]
 
 
 def test_a_resumed_job_can_also_be_awaited_directly() -> None:
