@@ -40,7 +40,7 @@ installer has its orders. Register a new check with one line in
 from __future__ import annotations
 
 import enum
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -107,6 +107,10 @@ class CheckContext:
     artifacts: Artifacts
     # Findings the gate let through so far (an after-install check need not repeat them).
     passed: list[Finding] = field(default_factory=list)
+    # The target's environment markers, from the installer's report (python_full_version).
+    environment: Mapping[str, str] = field(default_factory=dict)
+    # The projects whose versions the user limited (command line, -r and -c files).
+    constrained: frozenset[str] = frozenset()
     _shared: dict[Hashable, asyncio.Future[Any]] = field(default_factory=dict, repr=False)
 
     def once(self, key: Hashable, make: Callable[[], Awaitable[T]]) -> asyncio.Future[T]:

@@ -12,7 +12,9 @@ changed for a year (:func:`_established`); a young or changed one is MEDIUM.
 
 At plan stage it says when the wheels-first plan took an older release than a newer,
 source-only one that fits (pip alone would have built the newer): a LOW note naming
-both, since ``--no-binary NAME`` installs the newer one.
+both, since ``--no-binary NAME`` installs the newer one; and when it took an older
+release of a project the user asked for than a newer one with a wheel, which it could
+only plan with a build (:func:`_passed_over`).
 """
 
 from __future__ import annotations
@@ -243,36 +245,71 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
         if not f.yanked and (v := parse_version(f.version)) is not None and v > planned
     }
     newer -= with_wheel
-    if not newer:  # the common case: no need to read what the plan requires
+    passed_over = _passed_over(dist, planned, wheels, ctx)
+    if not newer and not passed_over:  # the common case: no need to read what the plan requires
         return []
     wanted = await ctx.once((ID, "requirements"), lambda: _requirements(ctx.plan))
     for req in wanted.get(dist.name, ()):
         newer = set(req.specifier.filter(newer))
-    if not newer:
-        return []
-    newest, name = max(newer), neutralise(dist.name)
-    return [
-        Finding(
-            ID,
-            Severity.LOW,
-            dist.name,
-            dist.version,
-            message=(
-                f"{newest} is newer but has only a source release; the wheels-first plan takes "
-                f"{neutralise(dist.version)}. --no-binary {name} builds and installs {newest} "
-                "(which runs its build code)."
-            ),
-            evidence={"newer_source_only": str(newest), "planned": dist.version},
-            informational=True,
+        passed_over = set(req.specifier.filter(passed_over))
+    name = neutralise(dist.name)
+    if newer:
+        newest = max(newer)
+        message = (
+            f"{newest} is newer but has only a source release; the wheels-first plan takes "
+            f"{neutralise(dist.version)}. --no-binary {name} builds and installs {newest} "
+            "(which runs its build code)."
         )
+        evidence = {"newer_source_only": str(newest), "planned": dist.version}
+    elif passed_over:
+        newest = max(passed_over)
+        message = (
+            f"{newest} is newer and has a wheel for this Python, but the wheels-first plan "
+            f"takes {neutralise(dist.version)}: {newest} needs something only a source build "
+            f"provides (usually a dependency with no wheel). `{name}=={newest}` says which "
+            "and asks before building it."
+        )
+        evidence = {"newer_needs_a_build": str(newest), "planned": dist.version}
+    else:
+        return []
+    return [
+        Finding(ID, Severity.LOW, dist.name, dist.version, message, evidence, informational=True)
     ]
+
+
+def _passed_over(
+    dist: PlannedDist, planned: Version, wheels: Sequence[DistFile], ctx: CheckContext
+) -> set[Version]:
+    """Newer versions of a project the user asked for without limiting its version,
+    with a pure-Python wheel that runs on the target, old enough for the cooldown: pip
+    would have taken one, so the wheels-first plan must have passed them over for a
+    dependency only a build provides (hydra-core 1.3 needs antlr4-python3-runtime 4.9,
+    source-only, and without building the plan falls back to hydra-core 0.11)."""
+    python = ctx.environment.get("python_full_version")
+    if not dist.requested or dist.name in ctx.constrained or python is None:
+        return set()
+    cutoff = ctx.config.cooldown_cutoff() if ctx.config.cooled(dist.name) else None
+    found = set()
+    for f in wheels:
+        version = parse_version(f.version)
+        if version is None or version <= planned or f.yanked or not _runs_on(f, python):
+            continue
+        if version.is_prerelease and not planned.is_prerelease:
+            continue
+        if not f.filename.endswith("-none-any.whl"):  # other tags: the target may not fit
+            continue
+        if cutoff is not None and (f.upload_time is None or f.upload_time > cutoff):
+            continue  # the cooldown holds it back, and says so
+        found.add(version)
+    return found
 
 
 SUMMARY = (
     "A project has no usable wheel, so installing it would run its build code on this "
     "machine before any check saw its files (MEDIUM; LOW for a popular project whose "
     "newest sdist is older than the cooldown, or one unchanged for a year after two of "
-    "history); a note when the plan passes over a newer source-only release."
+    "history); a note when the plan passes over a newer source-only release, or a newer "
+    "release that needs a build (a dependency with no wheel)."
 )
 
 CHECK = Check(ID, unresolvable=unresolvable, run=run, summary=SUMMARY)

@@ -102,7 +102,7 @@ async def _cool_down(
     """The cooldown on a build's dependencies, as on the plan (:mod:`spip.install.cooldown`):
     the plan with the young releases held back, and the notes on them."""
     config, replan_build = state.config, res.replan_build
-    cutoff = cooldown.cutoff(config)
+    cutoff = config.cooldown_cutoff()
     if not plan or replan_build is None or cutoff is None:
         return plan, []
 

@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
 from spip.checks import fresh_release
-from spip.core import clock
 from spip.installer.base import HoldBack
 
 if TYPE_CHECKING:
     from spip.checks.base import CheckContext
     from spip.install.state import InstallState
     from spip.plan.report import PlannedDist
-    from spip.policy.config import Config
     from spip.policy.findings import Finding
 
 MAX_ROUNDS = 4  # re-plannings: each one may bring in new young releases
@@ -30,13 +28,6 @@ R = TypeVar("R")
 Fresh = fresh_release.Fresh
 # Plan again under the hold: what it gave and its distributions; None when it failed.
 Replan = Callable[[HoldBack], Awaitable["tuple[R, Sequence[PlannedDist]] | None"]]
-
-
-def cutoff(config: Config) -> datetime | None:
-    """The cooldown's cutoff: releases uploaded after it are held back; None when off."""
-    if not config.cooling:
-        return None
-    return clock.now() - timedelta(hours=config.fresh_release_hours)
 
 
 async def held_plan(

@@ -123,7 +123,7 @@ async def _steps(
     )
     if resolution is None:
         return state.status
-    if not plan(state, installer, resolution):
+    if not plan(state, installer, resolution, session.ctx):
         return state.status
     verdict = await check(state, session)
     if verdict is None:
@@ -231,7 +231,7 @@ async def resolve(
 
 def _source_hold(session: _Session) -> HoldBack | None:
     """The planning runs' orders to leave out the young sdists of the allowed builds."""
-    cutoff = cooldown.cutoff(session.ctx.config)
+    cutoff = session.ctx.config.cooldown_cutoff()
     if not session.sources or cutoff is None:
         return None
     return HoldBack(cutoff, {n: f.versions for n, f in session.sources.items()}, False)
@@ -265,7 +265,7 @@ async def cool_down(
     (``--sensitivity high``).
     """
     config, ctx = state.config, session.ctx
-    cutoff = cooldown.cutoff(config)
+    cutoff = config.cooldown_cutoff()
     if cutoff is None:
         return resolution
     pinned = installer.pinned_names(Path.cwd())
@@ -293,10 +293,16 @@ async def cool_down(
     return kept
 
 
-def plan(state: InstallState, installer: Installer, resolution: Resolution) -> bool:
-    """Read the installer's plan; False when the run ended here."""
+def plan(
+    state: InstallState, installer: Installer, resolution: Resolution, ctx: CheckContext
+) -> bool:
+    """Read the installer's plan, and what the checks need to know of where and what it
+    installs; False when the run ended here."""
     try:
-        state.plan = list(parse_report(resolution.report or "").install)
+        report = parse_report(resolution.report or "")
+        state.plan = list(report.install)
+        ctx.environment = report.environment
+        ctx.constrained = frozenset(installer.constrained_names(Path.cwd()))
     except ReportError as exc:
         output.say(f"spip: error: {exc}; nothing was installed.", fg="red")
         finish(state, "failed", gate.EXIT_UNSAFE)

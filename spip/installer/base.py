@@ -122,6 +122,11 @@ class Installer(Protocol):
         requirement and constraint files): the cooldown leaves those alone."""
         ...
 
+    def constrained_names(self, cwd: Path) -> set[str]:
+        """The projects whose versions the user limited at all (any specifier, same
+        places): a plan that takes an older one is what they asked for."""
+        ...
+
     def resolve(
         self,
         source_allowed: Sequence[str] = (),

@@ -33,6 +33,7 @@ from spip.installer.install_dirs import install_dirs, install_dirs_command
 from spip.installer.local_sdists import Built, build, local_sdists
 from spip.installer.pip_args import (
     PipInstallArgs,
+    constrained_names,
     index_urls,
     pinned_names,
     typed_names,
@@ -299,6 +300,9 @@ class PipInstaller:
 
     def pinned_names(self, cwd: Path) -> set[str]:
         return pinned_names(self.args, cwd)
+
+    def constrained_names(self, cwd: Path) -> set[str]:
+        return constrained_names(self.args, cwd)
 
     def resolve(
         self,

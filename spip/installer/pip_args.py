@@ -13,8 +13,12 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from spip.index.netconf import pip_flag, pip_list_setting, pip_setting
+
+if TYPE_CHECKING:
+    from packaging.requirements import Requirement
 
 # pip's general options that take a value (they may also stand before the command).
 GENERAL_VALUE_OPTIONS = frozenset(
@@ -339,29 +343,45 @@ def with_location_settings(
     return PipInstallArgs([*parsed.options, *extra], parsed.requirements)
 
 
-def pinned_names(parsed: PipInstallArgs, cwd: Path) -> set[str]:
-    """The projects pinned to one version (``==1.0``, ``===1.0``, no wildcard) on the
-    command line and in ``-r`` and ``-c`` files."""
+def _typed_requirements(parsed: PipInstallArgs, cwd: Path) -> list[Requirement]:
+    """The requirements on the command line and in ``-r`` and ``-c`` files (readable ones)."""
     from packaging.requirements import InvalidRequirement, Requirement
-    from packaging.utils import canonicalize_name
 
     lines = list(parsed.requirements)
     seen: set[Path] = set()
     for req_file in parsed.values("-r", "-c"):
         if "://" not in req_file:
             lines.extend(_requirement_file_lines((cwd / req_file).resolve(), seen))
-    pinned: set[str] = set()
+    found = []
     for line in lines:
         try:
-            req = Requirement(line)
+            found.append(Requirement(line))
         except InvalidRequirement:
             continue
+    return found
+
+
+def pinned_names(parsed: PipInstallArgs, cwd: Path) -> set[str]:
+    """The projects pinned to one version (``==1.0``, ``===1.0``, no wildcard) on the
+    command line and in ``-r`` and ``-c`` files."""
+    from packaging.utils import canonicalize_name
+
+    return {
+        canonicalize_name(req.name)
+        for req in _typed_requirements(parsed, cwd)
         if any(
             s.operator == "===" or (s.operator == "==" and "*" not in s.version)
             for s in req.specifier
-        ):
-            pinned.add(canonicalize_name(req.name))
-    return pinned
+        )
+    }
+
+
+def constrained_names(parsed: PipInstallArgs, cwd: Path) -> set[str]:
+    """The projects whose versions the user limited (any specifier) on the command line
+    and in ``-r`` and ``-c`` files."""
+    from packaging.utils import canonicalize_name
+
+    return {canonicalize_name(r.name) for r in _typed_requirements(parsed, cwd) if r.specifier}
 
 
 def typed_names(parsed: PipInstallArgs, cwd: Path) -> list[str]:

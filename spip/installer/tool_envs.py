@@ -60,6 +60,9 @@ class PlannedByAnother:
     def pinned_names(self, cwd: Path) -> set[str]:
         return self.planner.pinned_names(cwd)
 
+    def constrained_names(self, cwd: Path) -> set[str]:
+        return self.planner.constrained_names(cwd)
+
     def resolve(
         self,
         source_allowed: Sequence[str] = (),

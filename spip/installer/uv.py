@@ -39,7 +39,7 @@ from spip.core.logs import log
 from spip.index.store import stored_file
 from spip.installer.base import BuildDeps, HoldBack, Resolution
 from spip.installer.install_dirs import install_dirs, install_dirs_command
-from spip.installer.pip_args import PipInstallArgs, pinned_names, typed_names
+from spip.installer.pip_args import PipInstallArgs, constrained_names, pinned_names, typed_names
 from spip.installer.pip_process import install_call, venv_python
 from spip.installer.uv_args import (
     compile_options,
@@ -448,6 +448,9 @@ class UvInstaller:
 
     def pinned_names(self, cwd: Path) -> set[str]:
         return pinned_names(self.args, cwd)
+
+    def constrained_names(self, cwd: Path) -> set[str]:
+        return constrained_names(self.args, cwd)
 
     def resolve(
         self,

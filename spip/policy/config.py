@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,12 @@ class Config:
     def cooling(self) -> bool:
         """True when the cooldown is on (``cooldown = true`` and a threshold)."""
         return self.cooldown == "true" and self.fresh_release_hours > 0
+
+    def cooldown_cutoff(self) -> datetime | None:
+        """Releases uploaded after this are held back (None: the cooldown is off)."""
+        if not self.cooling:
+            return None
+        return clock.now() - timedelta(hours=self.fresh_release_hours)
 
     def cooled(self, package: str) -> bool:
         """True when the cooldown holds ``package``'s fresh releases back."""

@@ -229,3 +229,31 @@ def test_older_release_taken_over_a_newer_source_only_one_is_said(
     built = run_spip("install", "--no-binary", name, "-U", name)
     assert built.returncode == 0, built.stderr
     assert f"{name}==2.0" in venv.pip("freeze").stdout.split()
+
+
+@pytest.mark.parametrize("typed", ["bare", "limited"])
+def test_older_release_taken_because_a_newer_ones_dependency_is_source_only_is_said(
+    typed, run_spip, venv, fake_index, unique_name, sdist_only, tmp_path
+):
+    """hydra-core's case: 1.3 has a wheel but needs antlr4-python3-runtime, which has
+    only an sdist, so the wheels-first plan falls back to 0.11 where pip would build."""
+    needed, marker = sdist_only
+    name, report = unique_name("needsrc"), tmp_path / "f.json"
+    fake_index.publish(name, "1.0")
+    fake_index.publish(name, "2.0", requires=[needed])
+    requirement = name if typed == "bare" else f"{name}<3"
+    result = run_spip("install", requirement, "--findings-json", report)
+    assert result.returncode == 0, result.stderr
+    assert f"{name}==1.0" in venv.pip("freeze").stdout.split()
+    notes = [f for f in json.loads(report.read_text())["findings"] if f["check"] == "sdist-build"]
+    if typed == "limited":  # the user limited the version: an older one is what they asked
+        assert notes == []
+    else:
+        (note,) = notes
+        assert (note["severity"], note["version"], note["informational"]) == ("LOW", "1.0", True)
+        assert note["evidence"]["newer_needs_a_build"] == "2.0"
+        assert "2.0 is newer and has a wheel for this Python" in note["message"]
+    pinned = run_spip("install", f"{name}==2.0")  # says which, and asks before building it
+    assert pinned.returncode == REFUSED, pinned.stderr
+    assert needed in pinned.stderr and "sdist-build" in pinned.stderr
+    assert not marker.exists()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from spip.installer.base import HoldBack
 from spip.installer.pip import hold_back_args
-from spip.installer.pip_args import parse, pinned_names
+from spip.installer.pip_args import constrained_names, parse, pinned_names
 
 CUTOFF = datetime(2026, 3, 1, 12, 30, tzinfo=timezone.utc)
 HOLD = HoldBack(CUTOFF, {"boto3": ("1.44.9", "1.44.10"), "botocore": ("1.1",)}, everywhere=True)
@@ -32,11 +32,18 @@ def test_new_pip_gets_constraints_when_the_cutoff_cannot_apply_everywhere(tmp_pa
     assert hold_back_args(HOLD, None, parse(["x"]), tmp_path)[0] == "-c"  # version unknown
 
 
-def test_pinned_names(tmp_path: Path) -> None:
+def test_pinned_and_constrained_names(tmp_path: Path) -> None:
     (tmp_path / "r.txt").write_text("Foo_Bar==1.0\nloose>=2\n")
     (tmp_path / "c.txt").write_text("constrained===3\nstarred==1.*\n")
     typed = parse(["-r", "r.txt", "-c", "c.txt", "top==2.0", "other"])
     assert pinned_names(typed, tmp_path) == {"foo-bar", "constrained", "top"}
+    assert constrained_names(typed, tmp_path) == {
+        "foo-bar",
+        "loose",
+        "constrained",
+        "starred",
+        "top",
+    }
 
 
 def test_uv_gets_exclude_newer_or_constraints(tmp_path: Path) -> None:
