@@ -265,11 +265,11 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
         newest = max(passed_over)
         message = (
             f"{newest} is newer and has a wheel for this Python, but the wheels-first plan "
-            f"takes {neutralise(dist.version)}: {newest} needs something only a source build "
-            f"provides (usually a dependency with no wheel). `{name}=={newest}` says which "
-            "and asks before building it."
+            f"takes {neutralise(dist.version)}: a requirement of {newest} could not be met "
+            "without building (a dependency with no wheel) or at all (a version the index "
+            f"lacks). `{name}=={newest}` says which, and asks before building anything."
         )
-        evidence = {"newer_needs_a_build": str(newest), "planned": dist.version}
+        evidence = {"newer_not_planned": str(newest), "planned": dist.version}
     else:
         return []
     return [
@@ -281,10 +281,11 @@ def _passed_over(
     dist: PlannedDist, planned: Version, wheels: Sequence[DistFile], ctx: CheckContext
 ) -> set[Version]:
     """Newer versions of a project the user asked for without limiting its version,
-    with a pure-Python wheel that runs on the target, old enough for the cooldown: pip
-    would have taken one, so the wheels-first plan must have passed them over for a
-    dependency only a build provides (hydra-core 1.3 needs antlr4-python3-runtime 4.9,
-    source-only, and without building the plan falls back to hydra-core 0.11)."""
+    with a pure-Python wheel that runs on the target, old enough for the cooldown: the
+    plan passed them over for a requirement it could not meet, most often a dependency
+    only a build provides (hydra-core 1.3 needs antlr4-python3-runtime 4.9, source-only,
+    and without building the plan falls back to hydra-core 0.11, where pip builds),
+    else one the index does not have (then pip falls back too)."""
     python = ctx.environment.get("python_full_version")
     if not dist.requested or dist.name in ctx.constrained or python is None:
         return set()
@@ -309,7 +310,7 @@ SUMMARY = (
     "machine before any check saw its files (MEDIUM; LOW for a popular project whose "
     "newest sdist is older than the cooldown, or one unchanged for a year after two of "
     "history); a note when the plan passes over a newer source-only release, or a newer "
-    "release that needs a build (a dependency with no wheel)."
+    "release whose requirements it could not meet without a build."
 )
 
 CHECK = Check(ID, unresolvable=unresolvable, run=run, summary=SUMMARY)

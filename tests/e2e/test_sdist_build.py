@@ -251,7 +251,7 @@ def test_older_release_taken_because_a_newer_ones_dependency_is_source_only_is_s
     else:
         (note,) = notes
         assert (note["severity"], note["version"], note["informational"]) == ("LOW", "1.0", True)
-        assert note["evidence"]["newer_needs_a_build"] == "2.0"
+        assert note["evidence"]["newer_not_planned"] == "2.0"
         assert "2.0 is newer and has a wheel for this Python" in note["message"]
     pinned = run_spip("install", f"{name}==2.0")  # says which, and asks before building it
     assert pinned.returncode == REFUSED, pinned.stderr
