@@ -300,13 +300,13 @@ def plan(
     installs; False when the run ended here."""
     try:
         report = parse_report(resolution.report or "")
-        state.plan = list(report.install)
-        ctx.environment = report.environment
-        ctx.constrained = frozenset(installer.constrained_names(Path.cwd()))
     except ReportError as exc:
         output.say(f"spip: error: {exc}; nothing was installed.", fg="red")
         finish(state, "failed", gate.EXIT_UNSAFE)
         return False
+    state.plan = list(report.install)
+    ctx.environment = report.environment
+    ctx.constrained = frozenset(installer.constrained_names(Path.cwd()))
     sys.stderr.write(neutralise_lines(resolution.stderr))  # pip's warnings, with index text
     installer.resolved(resolution)
     if not state.plan:
