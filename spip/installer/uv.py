@@ -72,10 +72,10 @@ _SOURCE_VARIABLES = (
     "UV_PYTHON",
 )
 _TAGS_SCRIPT = """
-import sys
+import platform, sys
 sys.path.insert(0, sys.argv[1])
 from packaging import tags
-print("\\n".join(str(t) for t in tags.sys_tags()))
+print("\\n".join(["python=" + platform.python_version(), *map(str, tags.sys_tags())]))
 """
 
 
@@ -273,7 +273,10 @@ def plan_metadata(files: Sequence[LockedFile], cache_dir: Path) -> list[str | No
 
 
 def synthesised_report(
-    files: Sequence[LockedFile], requested: Sequence[str], metadata: Sequence[str | None]
+    files: Sequence[LockedFile],
+    requested: Sequence[str],
+    metadata: Sequence[str | None],
+    environment: Mapping[str, str] | None = None,
 ) -> str:
     """The plan in pip's installation report format (version 1), for the checks."""
     install = [
@@ -284,7 +287,7 @@ def synthesised_report(
         }
         for f, text in zip(files, metadata, strict=True)
     ]
-    return json.dumps({"version": "1", "install": install})
+    return json.dumps({"version": "1", "install": install, "environment": environment or {}})
 
 
 def _canonical(name: str) -> str:
@@ -357,7 +360,8 @@ class UvResolution:
         except UvError as exc:
             return Resolution(1, None, stdout, stderr, error=str(exc))
         metadata = plan_metadata(files, self._installer.cache_dir)
-        report = synthesised_report(files, self._installer.requested, metadata)
+        environment = self._installer.environment()
+        report = synthesised_report(files, self._installer.requested, metadata, environment)
         return Resolution(0, report, "", "")
 
 
@@ -379,6 +383,7 @@ class UvInstaller:
         self._tmp = tempfile.TemporaryDirectory(prefix="spip-uv-")
         self._version = self.spawn(["--version"])
         self._tags: list[str] = []
+        self._python_version = ""
         self._dirs: subprocess.Popen[str] | None = None
 
     @classmethod
@@ -530,36 +535,45 @@ class UvInstaller:
         return locked_files(out, tags, allowed)
 
     def interpreter_tags(self) -> list[str]:
-        """The target interpreter's wheel tags, best first; kept in spip's cache by the
+        """The target interpreter's wheel tags, best first."""
+        return self._interpreter()[1]
+
+    def environment(self) -> dict[str, str]:
+        """The target's environment markers the checks read (as in pip's report)."""
+        return {"python_full_version": self._interpreter()[0]}
+
+    def _interpreter(self) -> tuple[str, list[str]]:
+        """The target interpreter's version and wheel tags; kept in spip's cache by the
         interpreter's real path and its file's identity (they never change for one)."""
         if self._tags:
-            return self._tags
+            return self._python_version, self._tags
         real = Path(self.python).resolve()
         try:
             stat = real.stat()
         except OSError as exc:
             raise UvError(f"cannot read the target interpreter {self.python}: {exc}") from None
         key = hashlib.sha256(f"{real}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()
-        cached = self.cache_dir / "uv" / "tags" / key
+        cached = self.cache_dir / "uv" / "interpreters" / key
+        lines: list[str] = []
         with contextlib.suppress(OSError):
-            self._tags = cached.read_text(encoding="utf-8").split()
-        if self._tags:
-            return self._tags
-        found = subprocess.run(
-            [self.python, "-I", "-c", _TAGS_SCRIPT, _packaging_home()],
-            capture_output=True,
-            text=True,
-            stdin=subprocess.DEVNULL,
-        )
-        self._tags = found.stdout.split()
-        if found.returncode != 0 or not self._tags:
-            raise UvError(f"cannot read the wheel tags of {self.python}: {found.stderr[-200:]}")
-        try:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(cached, "\n".join(self._tags))
-        except OSError:
-            log.debug("could not keep the wheel tags of %s", self.python, exc_info=True)
-        return self._tags
+            lines = cached.read_text(encoding="utf-8").split()
+        if not lines or not lines[0].startswith("python="):
+            found = subprocess.run(
+                [self.python, "-I", "-c", _TAGS_SCRIPT, _packaging_home()],
+                capture_output=True,
+                text=True,
+                stdin=subprocess.DEVNULL,
+            )
+            lines = found.stdout.split()
+            if found.returncode != 0 or len(lines) < 2 or not lines[0].startswith("python="):
+                raise UvError(f"cannot read the wheel tags of {self.python}: {found.stderr[-200:]}")
+            try:
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                atomic_write(cached, "\n".join(lines))
+            except OSError:
+                log.debug("could not keep the wheel tags of %s", self.python, exc_info=True)
+        self._python_version, self._tags = lines[0].removeprefix("python="), lines[1:]
+        return self._python_version, self._tags
 
     def resolved(self, resolution: Resolution) -> None:
         """uv writes no report of its own. A sync with nothing to install removes now

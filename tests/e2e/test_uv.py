@@ -219,7 +219,7 @@ def test_best_ranked_wheel_of_several(run_spip, uv_env, venv, fake_index, unique
     assert result.returncode == 0, result.stderr
     assert (venv.site_packages / module).read_text() == "TAG = 'specific'\n"
     # the interpreter's tags are kept: a second plan needs no interpreter run for them
-    assert list((Path(uv_env["SPIP_CACHE_DIR"]) / "uv" / "tags").iterdir())
+    assert list((Path(uv_env["SPIP_CACHE_DIR"]) / "uv" / "interpreters").iterdir())
 
 
 def test_warm_install_uses_spips_own_uv_cache(
@@ -313,3 +313,19 @@ def test_python_option_plans_for_that_environment(
         p.name.split("-")[0] for p in other.site_packages.glob("*.dist-info")
     }
     assert underscore_name(top) not in installed(venv)
+
+
+def test_older_release_taken_because_a_newer_ones_dependency_is_source_only_is_said(
+    run_spip, uv_env, venv, fake_index, unique_name, tmp_path
+):
+    """As with pip: uv plans without building, so it falls back to the older release."""
+    needed, name = unique_name("uvsrconly"), unique_name("uvneedsrc")
+    fake_index.publish(needed, "1.0", sdist=True)
+    fake_index.publish(name, "1.0")
+    fake_index.publish(name, "2.0", requires=[needed])
+    report = tmp_path / "f.json"
+    result = spip_uv(run_spip, uv_env, "install", name, "--findings-json", report)
+    assert result.returncode == 0, result.stderr
+    assert underscore_name(name) in installed(venv)
+    (note,) = [f for f in json.loads(report.read_text())["findings"] if f["check"] == "sdist-build"]
+    assert (note["version"], note["evidence"]["newer_not_planned"]) == ("1.0", "2.0")
