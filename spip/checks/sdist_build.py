@@ -266,8 +266,9 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
         message = (
             f"{newest} is newer and has a wheel for this Python, but the wheels-first plan "
             f"takes {neutralise(dist.version)}: a requirement of {newest} could not be met "
-            "without building (a dependency with no wheel) or at all (a version the index "
-            f"lacks). `{name}=={newest}` says which, and asks before building anything."
+            "without building (a dependency with no wheel), within the cooldown (see what "
+            f"it held back) or at all. `{name}=={newest}` says which, and asks before "
+            "building anything."
         )
         evidence = {"newer_not_planned": str(newest), "planned": dist.version}
     else:
