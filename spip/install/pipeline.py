@@ -39,6 +39,7 @@ from spip.install.builddeps import check_build_deps
 from spip.install.headstart import HeadStart
 from spip.install.outcome import finish, interrupted_install, letting_finish, pass_gate, refuse
 from spip.installer.base import HoldBack
+from spip.installer.pip_args import VersionLimits
 from spip.installer.pip_process import python_version
 from spip.local import journal
 from spip.local.history import History
@@ -74,6 +75,7 @@ class _Session:
     build_files: list[Artifacts] = field(default_factory=list)  # builds' dependencies
     journal: Path | None = None  # the note of the install under way (local/journal.py)
     budget: float | None = None  # the seconds the index requests after phase 1 share
+    limits: VersionLimits = field(default_factory=VersionLimits)  # the user's, read once
 
     @property
     def artifacts(self) -> Artifacts:
@@ -118,6 +120,8 @@ async def _steps(
         return state.status
     assert resolution is not None
     session.budget = session.ctx.pypi.start_budget()
+    session.limits = installer.version_limits(Path.cwd())
+    session.ctx.constrained = session.limits.constrained
     resolution = await noting_wait(
         cool_down(state, installer, resolution, session), _index_wait(session)
     )
@@ -268,7 +272,7 @@ async def cool_down(
     cutoff = config.cooldown_cutoff()
     if cutoff is None:
         return resolution
-    pinned = installer.pinned_names(Path.cwd())
+    pinned = session.limits.pinned
 
     async def replan(hold: HoldBack) -> tuple[Resolution, list[PlannedDist]] | None:
         pending = installer.resolve(session.allowed, session.direct, hold, session.builds)
@@ -306,7 +310,6 @@ def plan(
         return False
     state.plan = list(report.install)
     ctx.environment = report.environment
-    ctx.constrained = frozenset(installer.constrained_names(Path.cwd()))
     sys.stderr.write(neutralise_lines(resolution.stderr))  # pip's warnings, with index text
     installer.resolved(resolution)
     if not state.plan:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from spip.installer.pip_args import VersionLimits
     from spip.installer.pip_guard import Stopped
     from spip.plan.report import PlannedDist
 
@@ -117,14 +118,10 @@ class Installer(Protocol):
         """The project names the user asked for (command line and requirement files)."""
         ...
 
-    def pinned_names(self, cwd: Path) -> set[str]:
-        """The projects the user pinned to one version (``==``/``===``: command line,
-        requirement and constraint files): the cooldown leaves those alone."""
-        ...
-
-    def constrained_names(self, cwd: Path) -> set[str]:
-        """The projects whose versions the user limited at all (any specifier, same
-        places): a plan that takes an older one is what they asked for."""
+    def version_limits(self, cwd: Path) -> VersionLimits:
+        """What the user said of versions (command line, requirement and constraint
+        files): the cooldown leaves the pinned projects alone, and a plan that takes an
+        older release of a constrained one is what they asked for."""
         ...
 
     def resolve(

@@ -33,10 +33,10 @@ from spip.installer.install_dirs import install_dirs, install_dirs_command
 from spip.installer.local_sdists import Built, build, local_sdists
 from spip.installer.pip_args import (
     PipInstallArgs,
-    constrained_names,
+    VersionLimits,
     index_urls,
-    pinned_names,
     typed_names,
+    version_limits,
     with_location_settings,
 )
 from spip.installer.pip_guard import BuildPins, Guard, Stopped, read_stop
@@ -298,11 +298,8 @@ class PipInstaller:
     def typed_names(self, cwd: Path) -> list[str]:
         return typed_names(self.args, cwd)
 
-    def pinned_names(self, cwd: Path) -> set[str]:
-        return pinned_names(self.args, cwd)
-
-    def constrained_names(self, cwd: Path) -> set[str]:
-        return constrained_names(self.args, cwd)
+    def version_limits(self, cwd: Path) -> VersionLimits:
+        return version_limits(self.args, cwd)
 
     def resolve(
         self,

@@ -361,27 +361,32 @@ def _typed_requirements(parsed: PipInstallArgs, cwd: Path) -> list[Requirement]:
     return found
 
 
-def pinned_names(parsed: PipInstallArgs, cwd: Path) -> set[str]:
-    """The projects pinned to one version (``==1.0``, ``===1.0``, no wildcard) on the
-    command line and in ``-r`` and ``-c`` files."""
+@dataclass(frozen=True)
+class VersionLimits:
+    """What the user said of versions (command line, ``-r`` and ``-c`` files), by PEP 503
+    name: ``pinned`` to one version (``==1.0``, ``===1.0``, no wildcard), and
+    ``constrained`` by any specifier (the pinned ones included)."""
+
+    pinned: frozenset[str] = frozenset()
+    constrained: frozenset[str] = frozenset()
+
+
+def version_limits(parsed: PipInstallArgs, cwd: Path) -> VersionLimits:
+    """The :class:`VersionLimits` of these arguments (their files read once)."""
     from packaging.utils import canonicalize_name
 
-    return {
-        canonicalize_name(req.name)
-        for req in _typed_requirements(parsed, cwd)
-        if any(
-            s.operator == "===" or (s.operator == "==" and "*" not in s.version)
-            for s in req.specifier
-        )
-    }
-
-
-def constrained_names(parsed: PipInstallArgs, cwd: Path) -> set[str]:
-    """The projects whose versions the user limited (any specifier) on the command line
-    and in ``-r`` and ``-c`` files."""
-    from packaging.utils import canonicalize_name
-
-    return {canonicalize_name(r.name) for r in _typed_requirements(parsed, cwd) if r.specifier}
+    typed = _typed_requirements(parsed, cwd)
+    return VersionLimits(
+        pinned=frozenset(
+            canonicalize_name(req.name)
+            for req in typed
+            if any(
+                s.operator == "===" or (s.operator == "==" and "*" not in s.version)
+                for s in req.specifier
+            )
+        ),
+        constrained=frozenset(canonicalize_name(r.name) for r in typed if r.specifier),
+    )
 
 
 def typed_names(parsed: PipInstallArgs, cwd: Path) -> list[str]:

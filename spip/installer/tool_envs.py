@@ -26,6 +26,7 @@ from spip.installer.tools import SHIM_DIRS
 
 if TYPE_CHECKING:
     from spip.installer.base import BuildDeps, HoldBack, Installer, PendingResolution, Resolution
+    from spip.installer.pip_args import VersionLimits
     from spip.plan.report import PlannedDist
 
 
@@ -57,11 +58,8 @@ class PlannedByAnother:
     def index_urls(self) -> Sequence[str]:
         return self.planner.index_urls
 
-    def pinned_names(self, cwd: Path) -> set[str]:
-        return self.planner.pinned_names(cwd)
-
-    def constrained_names(self, cwd: Path) -> set[str]:
-        return self.planner.constrained_names(cwd)
+    def version_limits(self, cwd: Path) -> VersionLimits:
+        return self.planner.version_limits(cwd)
 
     def resolve(
         self,

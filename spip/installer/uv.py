@@ -39,7 +39,12 @@ from spip.core.logs import log
 from spip.index.store import stored_file
 from spip.installer.base import BuildDeps, HoldBack, Resolution
 from spip.installer.install_dirs import install_dirs, install_dirs_command
-from spip.installer.pip_args import PipInstallArgs, constrained_names, pinned_names, typed_names
+from spip.installer.pip_args import (
+    PipInstallArgs,
+    VersionLimits,
+    typed_names,
+    version_limits,
+)
 from spip.installer.pip_process import install_call, venv_python
 from spip.installer.uv_args import (
     compile_options,
@@ -71,7 +76,7 @@ _SOURCE_VARIABLES = (
     "UV_ONLY_BINARY",
     "UV_PYTHON",
 )
-_TAGS_SCRIPT = """
+_INTERPRETER_SCRIPT = """
 import platform, sys
 sys.path.insert(0, sys.argv[1])
 from packaging import tags
@@ -451,11 +456,8 @@ class UvInstaller:
     def index_urls(self) -> list[str]:
         return index_urls(self.args, os.environ)
 
-    def pinned_names(self, cwd: Path) -> set[str]:
-        return pinned_names(self.args, cwd)
-
-    def constrained_names(self, cwd: Path) -> set[str]:
-        return constrained_names(self.args, cwd)
+    def version_limits(self, cwd: Path) -> VersionLimits:
+        return version_limits(self.args, cwd)
 
     def resolve(
         self,
@@ -559,7 +561,7 @@ class UvInstaller:
             lines = cached.read_text(encoding="utf-8").split()
         if not lines or not lines[0].startswith("python="):
             found = subprocess.run(
-                [self.python, "-I", "-c", _TAGS_SCRIPT, _packaging_home()],
+                [self.python, "-I", "-c", _INTERPRETER_SCRIPT, _packaging_home()],
                 capture_output=True,
                 text=True,
                 stdin=subprocess.DEVNULL,

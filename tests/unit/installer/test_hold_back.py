@@ -7,7 +7,7 @@ from pathlib import Path
 
 from spip.installer.base import HoldBack
 from spip.installer.pip import hold_back_args
-from spip.installer.pip_args import constrained_names, parse, pinned_names
+from spip.installer.pip_args import parse, version_limits
 
 CUTOFF = datetime(2026, 3, 1, 12, 30, tzinfo=timezone.utc)
 HOLD = HoldBack(CUTOFF, {"boto3": ("1.44.9", "1.44.10"), "botocore": ("1.1",)}, everywhere=True)
@@ -36,8 +36,9 @@ def test_pinned_and_constrained_names(tmp_path: Path) -> None:
     (tmp_path / "r.txt").write_text("Foo_Bar==1.0\nloose>=2\n")
     (tmp_path / "c.txt").write_text("constrained===3\nstarred==1.*\n")
     typed = parse(["-r", "r.txt", "-c", "c.txt", "top==2.0", "other"])
-    assert pinned_names(typed, tmp_path) == {"foo-bar", "constrained", "top"}
-    assert constrained_names(typed, tmp_path) == {
+    limits = version_limits(typed, tmp_path)
+    assert limits.pinned == {"foo-bar", "constrained", "top"}
+    assert limits.constrained == {
         "foo-bar",
         "loose",
         "constrained",
