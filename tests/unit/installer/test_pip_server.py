@@ -6,27 +6,13 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
 from spip.installer.pip_process import ForkedPip, PipServer, can_fork
+from tests.unit.installer.fakepip import SESSION_MAIN, fake_pip, pids, session_modules
 
 pytestmark = pytest.mark.skipif(not can_fork(), reason="runs are not forked on this platform")
-
-
-def fake_pip(root: Path, main: str) -> dict[str, str]:
-    """A ``pip`` package whose ``main`` is ``main``; importing it appends to root/imports."""
-    internal = root / "pip" / "_internal"
-    (internal / "cli").mkdir(parents=True)
-    (internal / "commands").mkdir()
-    for package in (root / "pip", internal, internal / "cli", internal / "commands"):
-        (package / "__init__.py").write_text("")
-    (internal / "commands" / "install.py").write_text("")
-    (internal / "cli" / "main.py").write_text(
-        f"import os, sys\nopen({str(root / 'imports')!r}, 'a').write('x')\n{main}"
-    )
-    return {"PYTHONPATH": f"{root}{os.pathsep}{Path.cwd()}"}
 
 
 def test_every_run_is_forked_from_one_import(tmp_path, monkeypatch):
@@ -51,6 +37,46 @@ def test_every_run_is_forked_from_one_import(tmp_path, monkeypatch):
         (3, f"['install', 'b', 'c'] c {server_pid}\n", "to stderr\n"),
     ]
     assert (tmp_path / "imports").read_text() == "x"  # imported once, for both runs
+
+
+@pytest.mark.parametrize("cached", [False, True], ids=["pip<24", "pip>=24"])
+def test_later_runs_inherit_the_user_agent_and_ssl_context_of_the_first(
+    tmp_path, monkeypatch, cached
+):
+    """pip computes both at every run's start (~75 ms): phase 2 must not pay for them again."""
+    env = fake_pip(tmp_path, SESSION_MAIN, session_modules(tmp_path, cached=cached))
+    monkeypatch.setenv("PYTHONPATH", env["PYTHONPATH"])
+    server = PipServer(sys.executable)
+    outputs = []
+    for _ in range(3):
+        pip = ForkedPip(server, capture=True)
+        pip.go(["install"])
+        status, out, err = pip.wait()
+        assert status == 0, err
+        outputs.append(out.split(maxsplit=1))
+    server_pid = server._proc.pid
+    server.cancel()
+    first = outputs[0][0]
+    # The first run computed the User-Agent, as pip does; the later ones got its value.
+    assert [agent for _, agent in outputs] == [f"agent of {first}\n"] * 3
+    assert pids(tmp_path / "agents") == [int(first)]
+    # The SSL context: the first run made its own, the server one for every later run.
+    assert sorted(pids(tmp_path / "contexts")) == sorted([int(first), server_pid])
+
+
+def test_an_ssl_context_pip_cannot_make_is_left_to_each_run(tmp_path, monkeypatch):
+    """None means pip logged why it has none: every run must do that again, its own way."""
+    modules = session_modules(tmp_path, cached=True, context="None")
+    env = fake_pip(tmp_path, SESSION_MAIN, modules)
+    monkeypatch.setenv("PYTHONPATH", env["PYTHONPATH"])
+    server = PipServer(sys.executable)
+    runs = []
+    for _ in range(2):
+        pip = ForkedPip(server, capture=True)
+        pip.go(["install"])
+        runs.append(int(pip.wait()[1].split()[0]))
+    server.cancel()
+    assert set(runs) <= set(pids(tmp_path / "contexts"))  # each run made its own
 
 
 def test_a_server_that_cannot_import_pip_runs_plain_pip(tmp_path, monkeypatch):

@@ -64,3 +64,25 @@ def test_phase2_pip_keeps_the_users_stdin(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout == "['install'] answer\n"
+
+
+def test_warm_pip_computes_the_user_agent_while_it_waits(tmp_path, monkeypatch):
+    """pip's User-Agent (~45-90 ms) and SSL context are ready before the order comes."""
+    import time
+
+    from spip.installer.pip_process import WarmPip
+    from tests.unit.installer.fakepip import SESSION_MAIN, fake_pip, pids, session_modules
+
+    env = fake_pip(tmp_path, SESSION_MAIN, session_modules(tmp_path, cached=False))
+    monkeypatch.setenv("PYTHONPATH", env["PYTHONPATH"])
+    pip = WarmPip(sys.executable, capture=True)
+    deadline = time.monotonic() + 30
+    while not (tmp_path / "contexts").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert pids(tmp_path / "agents") == [pip._proc.pid]  # before any order
+    pip.go(["install"])
+    status, out, err = pip.wait()
+    assert status == 0, err
+    assert out == f"{pip._proc.pid} agent of {pip._proc.pid}\n"
+    assert pids(tmp_path / "agents") == [pip._proc.pid]  # the run did not compute it again
+    assert pids(tmp_path / "contexts") == [pip._proc.pid]
