@@ -41,8 +41,7 @@ def install(
     tool_args: tuple[str, ...],
 ) -> None:
     """``pip install``, with every planned distribution checked before it lands."""
-    from spip.installer.pip import PipInstaller
-    from spip.installer.pip_process import passthrough, target_python
+    from spip.installer.pip_process import passthrough, start_server, target_python
 
     args = list(tool_args)
     if "-h" in args or "--help" in args:
@@ -67,12 +66,16 @@ def install(
     for report in parsed.values("--report"):  # pip's report, which spip hands on
         if report != "-" and (why := cannot_write(Path(report))) is not None:
             fail(f"cannot write pip's report {report}: {why}")
-    # Phase 1's pip takes ~0.2 s to import itself: it starts now, while spip
-    # loads the rest of itself and screens the names (it gets its orders after).
+    # Phase 1's pip takes ~0.2 s to import itself: it starts now, before spip loads
+    # its installer (~40 ms), the rest of itself and screens the names (it gets its
+    # orders after).
+    python = target_python(parsed, os.environ)
     try:
-        installer = PipInstaller.start(parsed)
+        server = start_server(python)
+        from spip.installer.pip import PipInstaller
+
+        installer = PipInstaller.start(parsed, python, server)
     except OSError as exc:
-        python = target_python(parsed, os.environ)
         fail(f"cannot run the Python interpreter {python}: {exc.strerror or exc}")
     except KeyboardInterrupt:
         interrupted()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import os
 import ssl
 import urllib.request
@@ -57,6 +59,15 @@ def make_client(net: NetSettings, environ: Mapping[str, str] | None = None) -> h
             f"cannot use the proxy settings (--proxy, pip's proxy, HTTPS_PROXY/HTTP_PROXY/"
             f"ALL_PROXY): {redact(str(exc))}"
         ) from None
+
+
+def load_closing() -> None:
+    """Import now what closing a client imports (anyio's asyncio backend: httpcore shields
+    each connection's close with an anyio cancel scope, ~25-40 ms of CPU). Called while
+    phase 1's installer works and spip waits; the close comes as phase 2's order is
+    being sent, where holding the interpreter delayed that order by as much."""
+    with contextlib.suppress(ImportError):
+        importlib.import_module("anyio._backends._asyncio")
 
 
 def _verified_context(net: NetSettings, environ: Mapping[str, str]) -> ssl.SSLContext:

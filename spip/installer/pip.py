@@ -44,9 +44,9 @@ from spip.installer.pip_output import PipOutput, display_path
 from spip.installer.pip_process import (
     PipRun,
     PipServer,
-    can_fork,
     pip_runner,
     sigint_blocked,
+    start_server,
     target_python,
 )
 from spip.ui import output
@@ -240,7 +240,8 @@ class PipInstaller:
 
     name = "pip"
 
-    def __init__(self, args: PipInstallArgs, python: str) -> None:
+    def __init__(self, args: PipInstallArgs, python: str, server: PipServer | None) -> None:
+        """``server``: the pip server of ``python`` (:func:`start_server`); None: a pip per run."""
         self.args = args
         self.python = python
         self._tmp = make_temp_dir("spip-plan-")
@@ -248,7 +249,7 @@ class PipInstaller:
         self._output = PipOutput([str(self._tmp)], live=sys.stderr.isatty())
         # pip, imported once, forks every run where the platform can (else each run
         # is a pip of its own, started early so that its import overlaps spip's work)
-        self._server = PipServer(python) if can_fork() else None
+        self._server = server
         self._next: PipRun | None = None  # a pip already importing itself, to resolve
         self._pips: list[PipRun] = []
         self._phase2: PipRun | None = None
@@ -261,9 +262,13 @@ class PipInstaller:
         self._built: dict[str, Built] | None = None  # local sdists, built before phase 1
 
     @classmethod
-    def start(cls, args: PipInstallArgs) -> PipInstaller:
-        """A pip installer whose phase-1 pip starts importing itself now (~0.2 s)."""
-        installer = cls(args, target_python(args, os.environ))
+    def start(
+        cls, args: PipInstallArgs, python: str | None = None, server: PipServer | None = None
+    ) -> PipInstaller:
+        """A pip installer whose phase-1 pip starts importing itself now (~0.2 s), unless
+        ``server``, already started for ``python`` (the target), does."""
+        python = python or target_python(args, os.environ)
+        installer = cls(args, python, server or start_server(python))
         installer._next = installer._resolver()
         return installer
 

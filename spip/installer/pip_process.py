@@ -18,10 +18,12 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-from spip.installer.pip_args import PipInstallArgs
 from spip.installer.pip_guard import GUARD_SCRIPT
+
+if TYPE_CHECKING:
+    from spip.installer.pip_args import PipInstallArgs
 
 
 def venv_python(venv: Path) -> Path:
@@ -450,6 +452,11 @@ def pip_runner(
     if server is not None:
         return ForkedPip(server, capture=capture, echo=echo)
     return WarmPip(python, capture=capture, echo=echo)
+
+
+def start_server(python: str) -> PipServer | None:
+    """A pip server for ``python``, importing pip from now on, where runs can be forked."""
+    return PipServer(python) if can_fork() else None
 
 
 def can_fork() -> bool:

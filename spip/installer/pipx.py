@@ -36,7 +36,7 @@ from spip.core.reqnames import requirement_name
 from spip.installer import tool_envs
 from spip.installer.pip import PipInstaller
 from spip.installer.pip_args import parse as parse_pip_args
-from spip.installer.pip_process import install_call, venv_python
+from spip.installer.pip_process import install_call, start_server, venv_python
 from spip.installer.tools import interpreter_of
 from spip.installer.uv import (
     UvError,
@@ -392,7 +392,7 @@ class PipxInstaller(tool_envs.PlannedByAnother):
         else:
             fresh = ["--ignore-installed"] if existing is None else []
             parsed = parse_pip_args([*fresh, *plan_args])
-            self.planner = PipInstaller(parsed, self.python)
+            self.planner = PipInstaller(parsed, self.python, start_server(self.python))
 
     @functools.cached_property
     def venv(self) -> Path:
