@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import compileall
+import importlib.util
 import json
 import os
 import shlex
@@ -253,10 +255,16 @@ class Setting:
         return cls(True, env, "the real PyPI (the machine's pip configuration as it is)")
 
 
-def spip_pythonpath(env: dict[str, str], cwd: Path) -> dict[str, str]:
-    """``env`` plus PYTHONPATH=<checkout> when ``python -m spip`` would not find this checkout."""
+def spip_pythonpath(env: dict[str, str], cwd: Path, python: str) -> dict[str, str]:
+    """``env`` plus PYTHONPATH=<checkout> when ``python -m spip`` would not find this checkout.
+
+    The checkout's modules are byte-compiled first, as ``pip install`` compiles an
+    installed spip: under PYTHONDONTWRITEBYTECODE (or after an edit) every run would
+    otherwise compile the stale ones again, a cost no installed spip has.
+    """
+    compileall.compile_dir(str(ROOT / "spip"), quiet=1)
     probe = subprocess.run(
-        [sys.executable, "-c", "import spip, sys; sys.stdout.write(spip.__file__)"],
+        [python, "-c", "import spip, sys; sys.stdout.write(spip.__file__)"],
         env=env,
         cwd=cwd,
         capture_output=True,
@@ -266,6 +274,38 @@ def spip_pythonpath(env: dict[str, str], cwd: Path) -> dict[str, str]:
         return env
     path = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     return {**env, "PYTHONPATH": path}
+
+
+# The modules spip needs from the bench's own environment (pyproject.toml's dependencies).
+SPIP_DEPENDENCIES = (
+    *("click", "httpx", "pydantic", "pydantic_core", "certifi", "jellyfish", "packaging", "tomli"),
+)
+
+
+def user_like_python(work: Path) -> str:
+    """An interpreter that starts as a user's spip does: a venv holding spip's
+    dependencies, as ``pip install secured_pip`` makes one. They are this interpreter's
+    own, named by a ``.pth`` file of plain paths, so that the site hooks of the
+    machine's global interpreter (an editable install's finder, a certificate hook:
+    ~30 ms of every start here) do not run in spip's timings while pip's fresh venvs
+    skip them. With ``--live`` spip runs in this interpreter itself: it may need them.
+    """
+    venv = work / "spip-python"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = str(venv_python(venv))
+    purelib = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    homes = {
+        str(Path(spec.origin).parent.parent)
+        for name in SPIP_DEPENDENCIES
+        if (spec := importlib.util.find_spec(name)) is not None and spec.origin
+    }
+    Path(purelib, "spip-dependencies.pth").write_text("".join(f"{h}\n" for h in sorted(homes)))
+    return python
 
 
 # -- the runs ------------------------------------------------------------------------
@@ -343,7 +383,8 @@ class Bench:
         self.venvs = Venvs(work, pip_spec)
         self.peer_venvs = Venvs(work, pip_spec, name="peer", packages=[peer]) if peer else None
         log("template venvs ready")
-        self.spip_env = spip_pythonpath(setting.env, self.cwd)
+        self.spip_python = sys.executable if setting.live else user_like_python(work)
+        self.spip_env = spip_pythonpath(setting.env, self.cwd, self.spip_python)
         self._n = 0
         self._probes = 0
 
@@ -399,11 +440,11 @@ class Bench:
                 "VIRTUAL_ENV": str(venv),
                 "PATH": f"{venv_python(venv).parent}{os.pathsep}{self.spip_env.get('PATH', '')}",
             }
-            head = [sys.executable, "-m", "spip"]
+            head = [self.spip_python, "-m", "spip"]
             marks_path = self.work / "probe.json"
             if probe:
                 env["SPIP_BENCH_PROBE"] = str(marks_path)
-                head = [sys.executable, "-c", PROBE]
+                head = [self.spip_python, "-c", PROBE]
             command = {"spip-uv": ["uv", "pip", "install"], "spip-pipx": ["pipx", "install"]}
             command_words = command.get(tool, ["install"])
             if tool in ("spip-uv", "spip-pipx"):
@@ -498,12 +539,13 @@ class Bench:
         """Start-up costs, alternating the commands; seconds per repetition."""
         reps = 2 if self.quick else 15
         env = self.spip_env
+        python = self.spip_python
         commands = {
-            "python": [sys.executable, "-c", "pass"],
-            f"import {SPIP_CLI}": [sys.executable, "-c", f"import {SPIP_CLI}"],
-            f"import {SPIP_INSTALL}": [sys.executable, "-c", f"import {SPIP_INSTALL}"],
-            "pip --version": [sys.executable, "-m", "pip", "--version"],
-            "spip --version": [sys.executable, "-m", "spip", "--version"],
+            "python": [python, "-c", "pass"],
+            f"import {SPIP_CLI}": [python, "-c", f"import {SPIP_CLI}"],
+            f"import {SPIP_INSTALL}": [python, "-c", f"import {SPIP_INSTALL}"],
+            "pip --version": [python, "-m", "pip", "--version"],
+            "spip --version": [python, "-m", "spip", "--version"],
         }
         times: dict[str, list[float]] = {k: [] for k in commands}
         for _ in range(reps):
