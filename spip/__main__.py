@@ -1,3 +1,3 @@
-from spip.cli.main import main
+from spip.cli.launch import main
 
 main()

@@ -17,18 +17,7 @@ import click
 from spip import __version__
 from spip.cli.guard import fail, guarded_command, interrupted, run_guarded
 from spip.cli.help import spip_commands_help, spip_options_help
-from spip.installer.pip_args import GENERAL_VALUE_OPTIONS
-
-
-def _split_command(argv: list[str]) -> tuple[str | None, int]:
-    """pip's command name and its index in ``argv`` (None, -1 when there is none)."""
-    i = 0
-    while i < len(argv):
-        tok = argv[i]
-        if not tok.startswith("-"):
-            return tok, i
-        i += 2 if tok in GENERAL_VALUE_OPTIONS else 1
-    return None, -1
+from spip.installer.pip_args import split_command
 
 
 @guarded_command(cooldown=True)
@@ -41,7 +30,7 @@ def install(
     tool_args: tuple[str, ...],
 ) -> None:
     """``pip install``, with every planned distribution checked before it lands."""
-    from spip.installer.pip_process import passthrough, start_server, target_python
+    from spip.installer.pip_process import passthrough, take_server, target_python
 
     args = list(tool_args)
     if "-h" in args or "--help" in args:
@@ -71,7 +60,7 @@ def install(
     # orders after).
     python = target_python(parsed, os.environ)
     try:
-        server = start_server(python)
+        server = take_server(python)  # started by spip.cli.launch, when it could
         from spip.installer.pip import PipInstaller
 
         installer = PipInstaller.start(parsed, python, server)
@@ -107,7 +96,7 @@ def main(argv: list[str] | None = None) -> None:
     # every run's start for nothing, as spip's own requests run on asyncio only.
     sys.modules.setdefault("trio", None)  # type: ignore[arg-type]
     argv = sys.argv[1:] if argv is None else argv
-    command, index = _split_command(argv)
+    command, index = split_command(argv)
     try:
         if command == "install":
             install.main(

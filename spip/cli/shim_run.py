@@ -6,8 +6,9 @@ import subprocess
 import sys
 from typing import NoReturn
 
-from spip.cli import main as cli_main
+from spip.cli import launch
 from spip.cli.shims import TOOLS
+from spip.installer.pip_args import split_command
 from spip.installer.tools import ToolNotFound, find_tool, interpreter_of
 
 
@@ -18,12 +19,12 @@ def run_shim(tool: str, args: list[str]) -> NoReturn:
         except ToolNotFound as exc:
             print(f"spip: error: {exc}", file=sys.stderr)
             sys.exit(127)
-        if cli_main._split_command(args)[0] != "install":
+        if split_command(args)[0] != "install":
             sys.exit(subprocess.call([real, *args]))
         python = interpreter_of(real)
-        cli_main.main(["--python", python, *args] if python else args)
+        launch.main(["--python", python, *args] if python else args)
     else:
-        cli_main.main([tool, *args])
+        launch.main([tool, *args])
     sys.exit(0)
 
 

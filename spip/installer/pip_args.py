@@ -40,7 +40,20 @@ GENERAL_VALUE_OPTIONS = frozenset(
         "--resume-retries",
     }
 )
+
+
 # All options of ``pip install`` that take a value, long and short forms.
+def split_command(argv: Sequence[str]) -> tuple[str | None, int]:
+    """pip's command name in ``argv`` and its index (None, -1 when there is none)."""
+    i = 0
+    while i < len(argv):
+        tok = argv[i]
+        if not tok.startswith("-"):
+            return tok, i
+        i += 2 if tok in GENERAL_VALUE_OPTIONS else 1
+    return None, -1
+
+
 _VALUE_OPTIONS = GENERAL_VALUE_OPTIONS | {
     "--progress-bar",
     "-r",

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
@@ -457,6 +458,33 @@ def pip_runner(
 def start_server(python: str) -> PipServer | None:
     """A pip server for ``python``, importing pip from now on, where runs can be forked."""
     return PipServer(python) if can_fork() else None
+
+
+_early: dict[str, PipServer] = {}  # started before the command line was read whole
+
+
+def start_early(python: str) -> None:
+    """Start ``python``'s pip server now, for :func:`take_server` to hand over; stopped at
+    exit if nothing took it (a usage error, ``--help``)."""
+    try:
+        server = _early.get(python) or start_server(python)
+    except OSError:  # no such interpreter: the install says so, in its own words
+        return
+    if server is not None:
+        _early[python] = server
+        atexit.register(server.cancel)
+
+
+def take_server(python: str) -> PipServer | None:
+    """The pip server started early for ``python``, else a new one; an early one for
+    another interpreter (the command line read another way) is stopped."""
+    server = _early.pop(python, None)
+    if server is not None:
+        atexit.unregister(server.cancel)  # the installer stops it now
+    for other in _early.values():
+        other.cancel()
+    _early.clear()
+    return server or start_server(python)
 
 
 def can_fork() -> bool:

@@ -162,3 +162,39 @@ def test_the_server_ends_when_spip_is_killed(tmp_path) -> None:
         time.sleep(0.2)
     os.kill(pid, 9)
     raise AssertionError("the orphaned pip server is still running")
+
+
+def test_a_server_started_early_is_handed_over_once(monkeypatch):
+    from spip.installer import pip_process
+
+    monkeypatch.setattr(pip_process, "_early", {})
+    pip_process.start_early(sys.executable)
+    early = pip_process._early[sys.executable]
+    assert pip_process.take_server(sys.executable) is early  # the same process, not a new one
+    assert early._proc.poll() is None
+    again = pip_process.take_server(sys.executable)  # nothing early left: a new one
+    assert again is not None and again is not early
+    for server in (early, again):
+        server.cancel()
+
+
+def test_an_early_server_for_another_interpreter_is_stopped(monkeypatch, tmp_path):
+    from spip.installer import pip_process
+
+    monkeypatch.setattr(pip_process, "_early", {})
+    pip_process.start_early(sys.executable)
+    early = pip_process._early[sys.executable]
+    other = tmp_path / "python"
+    other.symlink_to(sys.executable)
+    taken = pip_process.take_server(str(other))
+    assert taken is not None and taken is not early
+    assert early._proc.poll() is not None  # stopped
+    taken.cancel()
+
+
+def test_no_early_server_without_the_interpreter(monkeypatch, tmp_path):
+    from spip.installer import pip_process
+
+    monkeypatch.setattr(pip_process, "_early", {})
+    pip_process.start_early(str(tmp_path / "no-python"))  # the install reports it, not this
+    assert pip_process._early == {}
