@@ -123,19 +123,18 @@ _MORE_MODULES = (
     "pip._internal.operations.install.wheel",
 )
 # What every pip run computes before its first request, once per pip: the User-Agent
-# header (pip 26 ~45 ms, pip 23.2 ~90 ms: it runs `rustc --version` and other
-# commands, and looks for setuptools) and the truststore SSL context (~30 ms on pip
-# 24.2+, which caches both per process; pip < 24 gets the same one-entry cache for its
-# User-Agent). A warm pip computes them while it waits for its orders. The pip server
-# learns the User-Agent from its first run, which computes it anyway (it writes it to
-# a pipe as it ends), and makes the SSL context while that run works: the runs it forks
-# next (phase 2, a build's planning) inherit both, so phase 2's pip costs only its own
-# work, and nothing extra competes with phase 1 for the CPU. The User-Agent's inputs
-# (the interpreter, the environment's CI variables, PIP_USER_AGENT_USER_DATA) are the
-# same for every run: an order's environment holds only spip's PIP_FIND_LINKS,
-# PIP_CONSTRAINT and PIP_REQUIREMENT. What fails here is left for pip's own run to
-# meet and report; an SSL context pip could not make (None: pip logs why) is not kept,
-# so that each run says why again.
+# header (pip 26 ~50 ms, pip 23.2 ~80 ms: it runs `lsb_release -a`, `rustc --version`
+# and other commands, and looks for setuptools) and the truststore SSL context (~30 ms
+# on pip 24.2+, which caches both per process; pip < 24 gets the same one-entry cache
+# for its User-Agent). A warm pip computes them while it waits for its orders. The pip
+# server forks a helper that computes the User-Agent as soon as pip's session module
+# is imported, while the server imports the rest of pip, and makes the SSL context
+# while its first run works: the runs it forks (phase 1 too) inherit both. The
+# User-Agent's inputs (the interpreter, the environment's CI variables,
+# PIP_USER_AGENT_USER_DATA) are the same for every run: an order's environment holds
+# only spip's PIP_FIND_LINKS, PIP_CONSTRAINT and PIP_REQUIREMENT. What fails here is
+# left for pip's own run to meet and report; an SSL context pip could not make (None:
+# pip logs why) is not kept, so that each run says why again.
 _PREWARM = """
 def _spip_user_agent(known=None):
     import functools
@@ -163,13 +162,36 @@ def _spip_prewarm(user_agent=True):
         pass
     logging.disable(logging.NOTSET)
 
-def _spip_report_user_agent(fd):
+def _spip_agent_helper():  # a process computing pip's User-Agent now: (pipe, pid)
     try:
-        from pip._internal.network import session
-        if session.user_agent.cache_info().currsize:
-            os.write(fd, session.user_agent().encode())
+        agent = _spip_user_agent()
+        read, write = os.pipe()
+        pid = os.fork()
+    except Exception:
+        return None
+    if pid == 0:
+        os.close(read)
+        logging.disable(logging.CRITICAL)
+        try:
+            os.write(write, agent().encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    return read, pid
+
+def _spip_agent_learn(helper):  # its User-Agent, for every run forked from here
+    read, pid = helper
+    try:
+        chunks = []
+        while chunk := os.read(read, 1 << 16):
+            chunks.append(chunk)
+        os.waitpid(pid, 0)
+        if chunks:
+            _spip_user_agent(b"".join(chunks).decode(errors="replace"))
     except Exception:
         pass
+    finally:
+        os.close(read)
 """
 _WARM_PIP = f"""
 import json, logging, os, sys
@@ -372,6 +394,12 @@ import json, logging, os, signal, socket, sys
 {_PREWARM}
 if sys.path and sys.path[0] in ("", os.getcwd()):
     del sys.path[0]
+helper = None
+try:  # pip's session module, then its User-Agent in a helper, beside the rest of pip
+    from pip._internal.network import session
+    helper = _spip_agent_helper()
+except Exception:
+    pass
 try:
     from pip._internal.cli.main import main
     import pip._internal.commands.install
@@ -383,10 +411,8 @@ for module in {_MORE_MODULES!r}:
         __import__(module)
     except Exception:
         pass
-try:
-    _spip_user_agent()  # cached in every run forked from here (see _PREWARM)
-except Exception:
-    pass
+if helper is not None:
+    _spip_agent_learn(helper)
 signal.signal(signal.SIGINT, signal.SIG_IGN)
 orders = socket.socket(fileno=int(sys.argv[1]))
 # A datagram socket says nothing when spip dies (kill -9): look at the parent now and then.
@@ -405,8 +431,6 @@ while True:
     if not order:
         break
     order = json.loads(order)
-    if not warm:  # the first run tells its User-Agent (see _PREWARM)
-        agent_in, agent_out = os.pipe()
     pid = os.fork()
     if pid == 0:
         orders.close()
@@ -419,8 +443,6 @@ while True:
             _spip_guard(order["guard"])
         sys.stdout.reconfigure(line_buffering=True)
         status = main(order["args"])
-        if not warm:
-            _spip_report_user_agent(agent_out)
         logging.shutdown()
         sys.stdout.flush()
         sys.stderr.flush()
@@ -428,16 +450,10 @@ while True:
     for fd in fds:
         os.close(fd)
     orders.send(json.dumps({{"run": order["run"], "pid": pid}}).encode())
-    if not warm:  # while the first run works
-        os.close(agent_out)
+    if not warm:  # while the first run works (see _PREWARM)
         _spip_prewarm(user_agent=False)
-    code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
-    if not warm:
-        agent = os.read(agent_in, 1 << 16).decode(errors="replace")
-        os.close(agent_in)
-        if agent:
-            _spip_user_agent(agent)
         warm = True
+    code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
     orders.send(json.dumps({{"run": order["run"], "status": code}}).encode())
 """
 
