@@ -91,10 +91,19 @@ def _version(argv: list[str]) -> int:
     return status
 
 
-def main(argv: list[str] | None = None) -> None:
-    # httpcore imports trio, where it is installed, to serve trio's event loops: ~55 ms of
-    # every run's start for nothing, as spip's own requests run on asyncio only.
+def skip_unused_imports() -> None:
+    """Keep out what spip's dependencies import for nothing of spip's, where installed.
+
+    httpcore imports trio to serve trio's event loops (~55 ms of every start), and spip's
+    requests run on asyncio only; httpx imports its command-line client, with rich and
+    pygments (~25 ms), and without it defines a stub (its ImportError path).
+    """
     sys.modules.setdefault("trio", None)  # type: ignore[arg-type]
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+
+
+def main(argv: list[str] | None = None) -> None:
+    skip_unused_imports()
     argv = sys.argv[1:] if argv is None else argv
     command, index = split_command(argv)
     try:

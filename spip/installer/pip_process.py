@@ -482,8 +482,10 @@ _early: dict[str, PipServer] = {}  # started before the command line was read wh
 def start_early(python: str) -> None:
     """Start ``python``'s pip server now, for :func:`take_server` to hand over; stopped at
     exit if nothing took it (a usage error, ``--help``)."""
+    if python in _early:
+        return
     try:
-        server = _early.get(python) or start_server(python)
+        server = start_server(python)
     except OSError:  # no such interpreter: the install says so, in its own words
         return
     if server is not None:
