@@ -112,6 +112,12 @@ def verdict(value: float, target: float) -> str:
     return "PASS" if value <= target else "FAIL"
 
 
+def _name(case: CaseResult) -> str:
+    """A case as the tables name it: ``15-dist warm``, ``15-dist uv warm``."""
+    installer = "" if case.installer == "pip" else f" {case.installer}"
+    return f"{case.label}{installer} {case.mode}"
+
+
 def _why(case: CaseResult, target: float) -> str:
     """Why ``case`` misses ``target``, from its own figures."""
     base = med([s.seconds for s in case.pip])
@@ -147,9 +153,8 @@ def _floor(cases: Sequence[CaseResult], pip_version: str) -> list[str]:
         pips = med(c.phase("phase1")) + med(c.phase("phase2"))
         own = med([s.seconds for s in c.spip]) - pips
         target = case_target(c, pip_version)
-        name = c.label if c.installer == "pip" else f"{c.label} {c.installer}"
         lines.append(
-            f"| {name} {c.mode} | {target:.2f}x | {med(c.ratios):.2f}x | {floor(c):.2f}x "
+            f"| {_name(c)} | {target:.2f}x | {med(c.ratios):.2f}x | {floor(c):.2f}x "
             f"| {ms(own)} | {_why(c, target)} |"
         )
     return lines
@@ -170,7 +175,7 @@ def _peer(cases: Sequence[CaseResult]) -> list[str]:
     for c in timed:
         ours, theirs = med(c.ratios), med(c.peer_ratios)
         lines.append(
-            f"| {c.label} {c.mode} | {secs([s.seconds for s in c.pip])} "
+            f"| {_name(c)} | {secs([s.seconds for s in c.pip])} "
             f"| {secs([s.seconds for s in c.spip])} | {secs([s.seconds for s in c.peer])} "
             f"| {ours:.2f}x | {theirs:.2f}x | {verdict(ours, theirs)} |"
         )
@@ -212,7 +217,7 @@ def report(
     for c in cases:
         ratio, target = med(c.ratios), case_target(c, pip_version)
         lines.append(
-            f"| {c.label}{'' if c.installer == 'pip' else ' ' + c.installer} {c.mode} "
+            f"| {_name(c)} "
             f"| {c.plan_size} "
             f"| {secs([s.seconds for s in c.pip])} "
             f"| {secs([s.seconds for s in c.spip])} | {ratio:.2f}x | <= {target:.2f}x "
@@ -233,7 +238,7 @@ def report(
         cells += [ms(med(c.phase(key))) for key in PHASES]
         cpu = f"{med([s.cpu for s in c.spip]):.2f} / {med([s.cpu for s in c.pip]):.2f}"
         cells += [ms(med(walls)), cpu]
-        lines.append(f"| {c.label} {c.mode} | " + " | ".join(cells) + " |")
+        lines.append(f"| {_name(c)} | " + " | ".join(cells) + " |")
     found = sum(s.findings for c in cases for s in c.spip)
     lines += [
         "",
@@ -270,14 +275,14 @@ def report(
     for c in probed:
         value = c.probe.get("start_to_phase1", float("nan"))
         lines.append(
-            f"| launch -> phase 1, {c.label} {c.mode} | {ms(value)} | <= {ms(STARTUP_TARGET)} "
+            f"| launch -> phase 1, {_name(c)} | {ms(value)} | <= {ms(STARTUP_TARGET)} "
             f"| {verdict(value, STARTUP_TARGET)} |"
         )
     for c in cases:
         value = med(c.phase("startup"))
         if value == value:
             lines.append(
-                f"| `timings.startup` (median), {c.label} {c.mode} | {ms(value)} "
+                f"| `timings.startup` (median), {_name(c)} | {ms(value)} "
                 f"| <= {ms(STARTUP_TARGET)} | {verdict(value, STARTUP_TARGET)} |"
             )
     for c in probed:
@@ -285,14 +290,14 @@ def report(
         tree_spip = med([s.maxrss_kb for s in c.spip]) / 1024
         tree_pip = med([s.maxrss_kb for s in c.pip]) / 1024
         lines.append(
-            f"| peak RSS of the spip process, {c.label} {c.mode} (largest process: spip run "
+            f"| peak RSS of the spip process, {_name(c)} (largest process: spip run "
             f"{tree_spip:.0f} MB, pip run {tree_pip:.0f} MB) | {mb:.0f} MB "
             f"| <= {MEMORY_TARGET_MB:.0f} MB | {verdict(mb, MEMORY_TARGET_MB)} |"
         )
     for c in probed:
         value = c.probe.get("cpu_self", float("nan"))
         lines.append(
-            f"| CPU time of the spip process itself (not its pip runs), {c.label} {c.mode} "
+            f"| CPU time of the spip process itself (not its pip runs), {_name(c)} "
             f"| {ms(value)} | | |"
         )
     if checks:
