@@ -275,9 +275,10 @@ def html_project_status(page: str) -> ProjectStatus | None:
 
 
 def _absolute(doc_url: str, files: Iterable[ReleaseFile | _SimpleFile]) -> None:
-    """Resolve file URLs relative to the document that listed them (some mirrors do that)."""
+    """Resolve file URLs relative to the document that listed them (some mirrors do that).
+    An absolute one is kept as it is (a big project's page lists 10,000s of files)."""
     for f in files:
-        if f.url:
+        if f.url and not f.url.startswith(("https://", "http://")):
             f.url = urljoin(doc_url, f.url)
 
 

@@ -147,6 +147,40 @@ def test_files_from_the_json_simple_page(fake_index: FakeIndex, unique_name) -> 
     assert [r.headers.get("accept") for r in fake_index.requests] == [spip.index.pypi.SIMPLE_JSON]
 
 
+def test_file_urls_relative_to_the_page_are_made_absolute(unique_name) -> None:
+    """Some mirrors list files relative to the page; an absolute URL is kept as it is."""
+    name = unique_name()
+    page = {
+        "meta": {"api-version": "1.1"},
+        "name": name,
+        "versions": ["1.0"],
+        "files": [
+            {
+                "filename": f"{name}-1.0.tar.gz",
+                "url": f"../../files/{name}-1.0.tar.gz",
+                "hashes": {"sha256": "a" * 64},
+            },
+            {
+                "filename": f"{name}-1.0-py3-none-any.whl",
+                "url": f"https://files.example/x/{name}-1.0-py3-none-any.whl",
+                "hashes": {"sha256": "b" * 64},
+            },
+        ],
+    }
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == f"/simple/{name}/":
+            headers = {"content-type": spip.index.pypi.SIMPLE_JSON}
+            return httpx.Response(200, json=page, headers=headers)
+        return httpx.Response(404)
+
+    files = asyncio.run(mock_client(handler).files(name)).files
+    assert [f.url for f in files] == [
+        f"https://mirror.example/files/{name}-1.0.tar.gz",
+        f"https://files.example/x/{name}-1.0-py3-none-any.whl",
+    ]
+
+
 def test_mirror_without_per_release_documents(
     fake_index: FakeIndex, unique_name, tmp_path: Path
 ) -> None:
