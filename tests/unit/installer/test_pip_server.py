@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -39,24 +41,33 @@ def test_every_run_is_forked_from_one_import(tmp_path, monkeypatch):
     assert (tmp_path / "imports").read_text() == "x"  # imported once, for both runs
 
 
+def session_runs(
+    root: Path, monkeypatch: pytest.MonkeyPatch, count: int, **modules: Any
+) -> tuple[list[tuple[int, str]], int]:
+    """``count`` runs forked from one server over a fake pip's session modules: each run's
+    (pid, User-Agent), and the server's pid."""
+    env = fake_pip(root, SESSION_MAIN, session_modules(root, **modules))
+    monkeypatch.setenv("PYTHONPATH", env["PYTHONPATH"])
+    server = PipServer(sys.executable)
+    outputs = []
+    for _ in range(count):
+        pip = ForkedPip(server, capture=True)
+        pip.go(["install"])
+        status, out, err = pip.wait()
+        assert status == 0, err
+        pid, agent = out.split(maxsplit=1)
+        outputs.append((int(pid), agent))
+    server.cancel()
+    return outputs, server._proc.pid
+
+
 @pytest.mark.parametrize("cached", [False, True], ids=["pip<24", "pip>=24"])
 def test_every_run_inherits_the_user_agent_and_later_runs_the_ssl_context(
     tmp_path, monkeypatch, cached
 ):
     """pip computes both at every run's start (~80 ms): the server's runs get them made."""
-    env = fake_pip(tmp_path, SESSION_MAIN, session_modules(tmp_path, cached=cached))
-    monkeypatch.setenv("PYTHONPATH", env["PYTHONPATH"])
-    server = PipServer(sys.executable)
-    outputs = []
-    for _ in range(3):
-        pip = ForkedPip(server, capture=True)
-        pip.go(["install"])
-        status, out, err = pip.wait()
-        assert status == 0, err
-        outputs.append(out.split(maxsplit=1))
-    server_pid = server._proc.pid
-    server.cancel()
-    runs = [int(pid) for pid, _ in outputs]
+    outputs, server_pid = session_runs(tmp_path, monkeypatch, 3, cached=cached)
+    runs = [pid for pid, _ in outputs]
     # A helper the server forked computed the User-Agent once, before the first run.
     (helper,) = pids(tmp_path / "agents")
     assert helper not in (server_pid, *runs)
@@ -67,17 +78,8 @@ def test_every_run_inherits_the_user_agent_and_later_runs_the_ssl_context(
 
 def test_an_ssl_context_pip_cannot_make_is_left_to_each_run(tmp_path, monkeypatch):
     """None means pip logged why it has none: every run must do that again, its own way."""
-    modules = session_modules(tmp_path, cached=True, context="None")
-    env = fake_pip(tmp_path, SESSION_MAIN, modules)
-    monkeypatch.setenv("PYTHONPATH", env["PYTHONPATH"])
-    server = PipServer(sys.executable)
-    runs = []
-    for _ in range(2):
-        pip = ForkedPip(server, capture=True)
-        pip.go(["install"])
-        runs.append(int(pip.wait()[1].split()[0]))
-    server.cancel()
-    assert set(runs) <= set(pids(tmp_path / "contexts"))  # each run made its own
+    outputs, _ = session_runs(tmp_path, monkeypatch, 2, cached=True, context="None")
+    assert {pid for pid, _ in outputs} <= set(pids(tmp_path / "contexts"))  # each made its own
 
 
 def test_a_server_that_cannot_import_pip_runs_plain_pip(tmp_path, monkeypatch):
