@@ -62,8 +62,9 @@ def make_client(net: NetSettings, environ: Mapping[str, str] | None = None) -> h
 
 
 def load_closing() -> None:
-    """Import now what closing a client imports (anyio's asyncio backend: httpcore shields
-    each connection's close with an anyio cancel scope, ~25-40 ms of CPU). Called while
+    """Import now what closing a client imports: httpcore shields each pool's close with
+    an anyio cancel scope, which loads anyio's asyncio backend (~25-40 ms of CPU) unless
+    a request already did, as in a run whose documents were all cached. Called while
     phase 1's installer works and spip waits; the close comes as phase 2's order is
     being sent, where holding the interpreter delayed that order by as much."""
     with contextlib.suppress(ImportError):
