@@ -30,7 +30,7 @@ from spip.checks.base import Check, CheckContext
 from spip.checks.registry import check_plan
 from spip.index.artifacts import Artifacts
 from spip.index.cache import Cache
-from spip.index.http import make_client
+from spip.index.http import Client, make_client
 from spip.index.netconf import NetSettings
 from spip.index.pypi import PyPIClient
 from spip.local.history import History
@@ -157,7 +157,8 @@ def run_check(
     """
 
     async def go() -> list[Finding]:
-        async with httpx.AsyncClient() as client:
+        async with httpx.AsyncClient() as http:
+            client = Client.wrapping(http)
             artifacts = Artifacts(client, tmp_path / "cache")
             ctx = CheckContext(
                 config=Config(cache_dir=tmp_path / "cache"),

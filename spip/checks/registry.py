@@ -42,6 +42,7 @@ from spip.checks.base import (
     Stage,
 )
 from spip.core.logs import log
+from spip.index.errors import ClientSettingsError
 from spip.policy.findings import Finding, Severity
 
 if TYPE_CHECKING:
@@ -114,6 +115,8 @@ async def _guarded(
     floor = Severity.LOW
     try:
         return await job
+    except ClientSettingsError:
+        raise  # the user's certificate cannot be used: one clear error, not a finding
     except DataUnavailable as exc:
         log.debug("%s on %s: data unavailable", check.id, package, exc_info=True)
         reason = str(exc)

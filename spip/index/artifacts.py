@@ -30,8 +30,7 @@ from spip.index.wheelzip import ArchiveError, verify_wheel
 from spip.ui.sanitize import neutralise
 
 if TYPE_CHECKING:
-    import httpx
-
+    from spip.index.http import Client
     from spip.plan.report import PlannedDist
 
 _CHUNK = 1 << 16
@@ -60,7 +59,7 @@ class Artifacts:
     to every waiter: a mismatch must stop the install.
     """
 
-    def __init__(self, client: httpx.AsyncClient, cache_dir: Path) -> None:
+    def __init__(self, client: Client, cache_dir: Path) -> None:
         self._client = client
         self._store = cache_dir / "files"
         self.folder = make_temp_dir("spip-files-")
@@ -241,12 +240,10 @@ class Artifacts:
         raise AssertionError("unreachable")
 
     async def _download_once(self, url: str, dest: Path) -> str:
-        from spip.index.http import request_deadline
-
         digest = hashlib.sha256()
         # httpx's timeouts are per read: a server sending a byte a second never trips
         # them. The answer's head, and then every chunk, must come within pip's timeout.
-        deadline = request_deadline(self._client)
+        deadline = self._client.deadline
         try:
             stream = self._client.stream("GET", url)
             response = await asyncio.wait_for(stream.__aenter__(), deadline)

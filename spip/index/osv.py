@@ -16,14 +16,19 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
 
-import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from spip.index.cache import Cache
 from spip.index.errors import DataUnavailable
 from spip.ui.sanitize import neutralise
+
+if TYPE_CHECKING:
+    import httpx
+
+    from spip.index.http import Client
 
 __all__ = ["MALICIOUS_PREFIX", "Advisory", "OSVClient", "advisory_link"]
 
@@ -79,7 +84,7 @@ class _Record(_Model):
 class OSVClient:
     """The OSV API of one run (``base_url``: ``https://api.osv.dev`` or a look-alike)."""
 
-    def __init__(self, client: httpx.AsyncClient, base_url: str, cache: Cache) -> None:
+    def __init__(self, client: Client, base_url: str, cache: Cache) -> None:
         self.client = client
         self._base = base_url.rstrip("/")
         self.host = neutralise(urlsplit(self._base).netloc or self._base, limit=60)
@@ -125,6 +130,8 @@ class OSVClient:
         return DataUnavailable(neutralise(f"{self.host} (OSV) {what}", limit=160))
 
     async def _send(self, request: httpx.Request) -> httpx.Response:
+        import httpx
+
         try:
             resp = await self.client.send(request)
         except httpx.TooManyRedirects:

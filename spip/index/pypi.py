@@ -20,7 +20,6 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, urljoin, urlsplit
 
-import httpx
 from packaging.version import Version
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -35,10 +34,12 @@ from spip.index.errors import (
     FileUnknown,
     Unreached,
 )
-from spip.index.http import request_deadline
 from spip.ui.sanitize import neutralise
 
 if TYPE_CHECKING:
+    import httpx
+
+    from spip.index.http import Client
     from spip.plan.report import CoreMetadata, PlannedDist
 
 __all__ = [
@@ -82,9 +83,12 @@ def _unavailable(reason: str, kind: type[DataUnavailable] = DataUnavailable) -> 
     return kind(neutralise(reason, limit=160))
 
 
-# Failures to connect at all (refused, TLS, a proxy, a dropped connection), as opposed to
-# an index that answered badly or slowly.
-_UNCONNECTED = (httpx.ConnectError, httpx.ProxyError, httpx.RemoteProtocolError)
+def _unconnected() -> tuple[type[Exception], ...]:
+    """The failures to connect at all (refused, TLS, a proxy, a dropped connection), as
+    opposed to an index that answered badly or slowly."""
+    import httpx
+
+    return (httpx.ConnectError, httpx.ProxyError, httpx.RemoteProtocolError)
 
 
 def _netloc(url: str) -> str:
@@ -407,7 +411,7 @@ class PyPIClient:
 
     def __init__(
         self,
-        client: httpx.AsyncClient,
+        client: Client,
         base_url: str,
         cache: Cache,
         indexes: Sequence[str] = (),
@@ -439,13 +443,13 @@ class PyPIClient:
         just in time, chain after chain, cannot hold the run for longer than that. Called
         when pip's resolution is over (the head starts before it only have their own
         deadlines). Returns the allowance, in seconds."""
-        allowance = BUDGET_FACTOR * request_deadline(self.client)
+        allowance = BUDGET_FACTOR * self.client.deadline
         self._budget_ends = asyncio.get_running_loop().time() + allowance
         return allowance
 
     def _deadline(self, what: str) -> float:
         """How long the next request may take: pip's ``--timeout``, within the budget."""
-        limit = request_deadline(self.client)
+        limit = self.client.deadline
         if self._budget_ends is None:
             return limit
         left = self._budget_ends - asyncio.get_running_loop().time()
@@ -605,13 +609,15 @@ class PyPIClient:
     async def _page(self, url: str, accept: str, host: str, name: str) -> httpx.Response:
         """``name``'s page on an index pip looks in, within the deadlines; not connecting
         there at all fails closed (:class:`Unreached`)."""
+        import httpx
+
         try:
             limit = self._deadline(f"{host} was not asked about {name}")
             return await asyncio.wait_for(self.client.get(url, headers={"Accept": accept}), limit)
         except asyncio.TimeoutError:
             raise _unavailable(f"{host} did not answer in time for {name}") from None
         except httpx.HTTPError as exc:
-            kind = Unreached if isinstance(exc, _UNCONNECTED) else DataUnavailable
+            kind = Unreached if isinstance(exc, _unconnected()) else DataUnavailable
             raise _unavailable(f"{host} could not be asked ({type(exc).__name__})", kind) from None
 
     def _key(self, kind: str, *parts: str) -> str:
@@ -660,6 +666,8 @@ class PyPIClient:
 
     async def _get(self, path: str, headers: dict[str, str] | None = None) -> httpx.Response:
         """GET with one retry on a transient failure; returns 200, 304 and 404 answers."""
+        import httpx
+
         for attempt in (1, 2):
             try:
                 limit = self._deadline(f"{self._host} was not asked for {path}")
@@ -670,7 +678,7 @@ class PyPIClient:
                 raise self._unavailable("redirected in a loop", path) from None
             except (httpx.TimeoutException, asyncio.TimeoutError):
                 raise self._unavailable("did not answer in time", path) from None
-            except _UNCONNECTED as exc:
+            except _unconnected() as exc:
                 if attempt == 1:
                     await asyncio.sleep(RETRY_DELAY)
                     continue

@@ -46,6 +46,8 @@ from spip.ui.sanitize import neutralise
 if TYPE_CHECKING:
     import httpx
 
+    from spip.index.http import Client
+
 DEFAULT_CAP = 20 * 1024 * 1024  # bytes of a remote file read into memory per release
 WHOLE_LIMIT = 2 * 1024 * 1024 * 1024  # bytes of a remote file downloaded to disk at most
 TAIL = 66 * 1024  # first request: the end records, a zip comment, the zip64 records
@@ -471,9 +473,7 @@ class _RangesUnusable(Exception):
 class _Remote:
     """A file behind an HTTP URL: validated range requests, else one whole download."""
 
-    def __init__(
-        self, url: str, client: httpx.AsyncClient, budget: Budget, sha256: str | None
-    ) -> None:
+    def __init__(self, url: str, client: Client, budget: Budget, sha256: str | None) -> None:
         self.url, self._client, self._budget, self._sha256 = url, client, budget, sha256
         self.label = neutralise(url.rsplit("/", 1)[-1].split("#", 1)[0], 120)
         self.bytes_read = 0
@@ -648,7 +648,7 @@ async def _retrying(wheel: Wheel, op: Callable[[], _T]) -> _T:
 async def open_wheel(
     location: Path | str,
     budget: Budget | None = None,
-    client: httpx.AsyncClient | None = None,
+    client: Client | None = None,
     sha256: str | None = None,
 ) -> Wheel:
     """Open a wheel from a local path, or from an http(s) URL with ``client`` (``sha256``:
@@ -724,7 +724,7 @@ class _Inflated(io.RawIOBase):
 async def read_sdist(
     location: Path | str,
     budget: Budget | None = None,
-    client: httpx.AsyncClient | None = None,
+    client: Client | None = None,
     wanted: tuple[str, ...] = ("setup.py", "pyproject.toml"),
     sha256: str | None = None,
 ) -> Sdist:

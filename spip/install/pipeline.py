@@ -31,7 +31,7 @@ from spip.core.logs import log
 from spip.core.threads import in_daemon_thread
 from spip.index.artifacts import Artifacts, IntegrityError, UnfitFile
 from spip.index.cache import Cache
-from spip.index.http import load_closing, make_client, request_deadline
+from spip.index.http import make_client
 from spip.index.netconf import net_settings
 from spip.index.pypi import PyPIClient
 from spip.install import cooldown
@@ -92,7 +92,7 @@ async def _checked_install(
     config = state.config
     net = net_settings(installer.net_options, prefix=str(Path(installer.python).parent.parent))
     async with make_client(net) as client:
-        load_closing()
+        client.load_closing()
         pypi = PyPIClient(
             client, config.pypi_url, Cache(config.cache_dir), indexes=installer.index_urls
         )
@@ -350,7 +350,7 @@ async def check(state: InstallState, session: _Session) -> gate.Verdict | None:
 def _index_wait(session: _Session) -> str:
     """What the checks wait for, and for how long at most."""
     host = urlsplit(session.ctx.config.pypi_url).netloc.rpartition("@")[2]
-    limit = request_deadline(session.ctx.pypi.client)
+    limit = session.ctx.pypi.client.deadline
     in_all = f", {session.budget:g} s in all" if session.budget else ""
     return f"the index at {neutralise(host, 60)} to answer (at most {limit:g} s a request{in_all})"
 
@@ -388,7 +388,7 @@ async def install(
     folder = session.artifacts.folder
     job = asyncio.ensure_future(asyncio.to_thread(installer.install, state.plan, files, folder))
     # Phase 2 needs no network: spip closes its connections while the installer works
-    # (what closing imports was loaded while phase 1 ran: http.load_closing).
+    # (what closing imports was loaded while phase 1 ran: Client.load_closing).
     await session.head.drop(keep=job)
     await session.ctx.pypi.client.aclose()
     status = await job

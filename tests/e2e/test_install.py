@@ -433,6 +433,20 @@ def test_bad_input_is_one_clear_line(run_spip, tmp_path, args, pyproject, needle
     assert needle in result.stderr and "Traceback" not in result.stderr
 
 
+def test_a_certificate_file_that_is_none_is_one_clear_line(
+    run_spip, venv, spip_env, fake_index, unique_name, tmp_path
+):
+    # Read at spip's first request, while pip resolves: still one line, status 2.
+    name = unique_name("cert")
+    fake_index.publish(name, "1.0")
+    garbage = tmp_path / "ca.pem"
+    garbage.write_text("not a certificate\n")
+    result = run_spip("install", name, env={**spip_env, "REQUESTS_CA_BUNDLE": str(garbage)})
+    assert result.returncode == 2, result.stderr
+    assert not any(line.startswith(f"{name}==") for line in venv.freeze())
+    assert "cannot use the certificate" in result.stderr and "Traceback" not in result.stderr
+
+
 @pytest.mark.parametrize("mode", ["500", "garbage", "wrong-shape", "404"])
 def test_broken_json_api_is_unverified_not_a_crash(
     run_spip, venv, fake_index, unique_name, tmp_path, mode

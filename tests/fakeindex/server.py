@@ -1098,9 +1098,7 @@ class FakeIndex:
                 dist_file = self._files[filename[: -len(".metadata")]]
                 if dist_file.metadata is None or self._quarantined(dist_file.project):
                     return Response(404, b"Not Found")
-                return Response(
-                    200, dist_file.metadata, {"Content-Type": "application/octet-stream"}
-                )
+                return Response(200, dist_file.metadata, self._file_headers(dist_file.metadata))
             if filename not in self._files or self._quarantined(self._files[filename].project):
                 return Response(404, b"Not Found")
             data = self._files[filename].data
@@ -1118,11 +1116,17 @@ class FakeIndex:
             response.wake = self._wake
         return response
 
-    def _ranged(self, data: bytes, range_header: str | None, mode: str | None = None) -> Response:
-        headers = {"Content-Type": "application/octet-stream", "Accept-Ranges": "bytes"}
+    def _file_headers(self, data: bytes) -> dict[str, str]:
+        """A file's (or ``.metadata`` file's) headers: immutable, as PyPI's file host
+        serves both."""
+        headers = {"Content-Type": "application/octet-stream"}
         if not self.no_cache_headers:
             headers["ETag"] = f'"{sha256_hex(data)}"'
             headers["Cache-Control"] = FILE_CACHE_CONTROL
+        return headers
+
+    def _ranged(self, data: bytes, range_header: str | None, mode: str | None = None) -> Response:
+        headers = {**self._file_headers(data), "Accept-Ranges": "bytes"}
         unsatisfiable = {**headers, "Content-Range": f"bytes */{len(data)}"}
         if mode == "416" and range_header:
             return Response(416, b"", unsatisfiable)

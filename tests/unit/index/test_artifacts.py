@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from spip.index.artifacts import Artifacts, IntegrityError
+from spip.index.http import Client
 from spip.plan.report import parse_report
 
 
@@ -27,8 +28,8 @@ def planned(url: str, sha256: str, name: str = "pkg"):
 
 
 async def fetch_all(plan, cache_dir, prefetch: str | None = None, filename: str | None = None):
-    async with httpx.AsyncClient() as client:
-        artifacts = Artifacts(client, cache_dir)
+    async with httpx.AsyncClient() as http:
+        artifacts = Artifacts(Client.wrapping(http), cache_dir)
         try:
             if prefetch:
                 artifacts.prefetch(prefetch, filename)
@@ -114,8 +115,8 @@ def test_a_dropped_connection_or_a_gateway_error_is_tried_again(
         return httpx.Response(200, content=answer)
 
     async def go():
-        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
-            artifacts = Artifacts(client, tmp_path)
+        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
+            artifacts = Artifacts(Client.wrapping(http), tmp_path)
             plan = planned(f"https://files.example/{wheel.name}", hashlib.sha256(data).hexdigest())
             try:
                 artifacts.start(plan)

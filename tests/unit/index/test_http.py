@@ -1,36 +1,76 @@
-"""The HTTP client: what closing it needs is loaded before the close."""
+"""The HTTP client: made at its first request, at once for settings that may be wrong,
+and what closing a made one needs is loaded before the close."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 
-# A client closed without a request (a run whose documents were all cached): after
-# load_closing() the close imports nothing; without it, anyio's asyncio backend.
+import pytest
+
+from spip.index.errors import ClientSettingsError
+from spip.index.http import make_client
+from spip.index.netconf import NetSettings
+
+# A run whose documents were all cached: what it imports and what its close imports.
 SCRIPT = """
 import asyncio, sys
-from spip.index.http import load_closing, make_client
+from spip.index.http import make_client
 from spip.index.netconf import NetSettings
 
 async def main():
-    client = make_client(NetSettings())
+    environ = {"HTTPS_PROXY": "http://127.0.0.1:9"} if sys.argv[1] != "plain" else {}
+    client = make_client(NetSettings(), environ)
     if sys.argv[1] == "load":
-        load_closing()
+        client.load_closing()
+    made = "httpx" in sys.modules
     before = set(sys.modules)
     await client.aclose()
-    print(sorted(m for m in set(sys.modules) - before if m.startswith("anyio")))
+    closing = sorted(m for m in set(sys.modules) - before if m.startswith(("anyio", "httpx")))
+    print(made, closing)
 
 asyncio.run(main())
 """
 
 
-def closing_imports(mode: str) -> str:
+def unused_client(mode: str) -> str:
     done = subprocess.run(
         [sys.executable, "-c", SCRIPT, mode], capture_output=True, text=True, timeout=60, check=True
     )
     return done.stdout.strip()
 
 
-def test_closing_imports_nothing_once_load_closing_ran():
-    assert closing_imports("load") == "[]"
-    assert "anyio._backends._asyncio" in closing_imports("no")  # what load_closing spares
+def test_a_client_no_request_needed_imports_no_http_stack():
+    assert unused_client("plain") == "False []"
+
+
+def test_a_client_made_at_once_closes_with_nothing_to_import_once_load_closing_ran():
+    assert unused_client("load") == "True []"
+    made, closing = unused_client("no").split(" ", 1)
+    assert made == "True" and "anyio._backends._asyncio" in closing  # what load_closing spares
+
+
+def test_settings_that_may_be_wrong_make_the_client_at_once(tmp_path, monkeypatch):
+    assert not make_client(NetSettings(), environ={}).made
+    assert not make_client(NetSettings(trusted_hosts=("t.example",)), environ={}).made
+    assert not make_client(NetSettings(), environ={"NO_PROXY": "example.org"}).made
+    assert make_client(NetSettings(), environ={"https_proxy": "http://127.0.0.1:9"}).made
+    assert make_client(NetSettings(proxy="http://127.0.0.1:9"), environ={}).made
+    monkeypatch.setenv("HTTPS_PROXY", "http://host:port:x")  # httpx reads the environment
+    with pytest.raises(ClientSettingsError, match="cannot use the proxy settings"):
+        make_client(NetSettings())
+    with pytest.raises(ClientSettingsError, match="cannot use the certificate"):
+        make_client(NetSettings(), environ={"REQUESTS_CA_BUNDLE": str(tmp_path / "none.pem")})
+
+
+def test_the_first_request_makes_the_client(fake_index):
+    import asyncio
+
+    async def go() -> tuple[bool, int, bool]:
+        async with make_client(NetSettings(timeout=5.0), environ={}) as client:
+            before = client.made
+            answer = await client.get(fake_index.url + "/simple/")
+            return before, answer.status_code, client.made
+
+    assert asyncio.run(go()) == (False, 200, True)
+    assert make_client(NetSettings(timeout=7.0), environ={}).deadline == 7.0

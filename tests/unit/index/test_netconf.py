@@ -63,7 +63,7 @@ def test_trusted_host_patterns(trusted: str, patterns: set[str]):
 
 
 def test_only_trusted_hosts_skip_verification():
-    client = make_client(NetSettings(trusted_hosts=("t.example",)), environ={})
+    client = make_client(NetSettings(trusted_hosts=("t.example",)), environ={}).httpx_client()
     insecure = client._transport_for_url(httpx.URL("https://t.example/simple/"))
     secure = client._transport_for_url(httpx.URL("https://other.example/simple/"))
     assert insecure is not secure

@@ -20,7 +20,7 @@ import spip.index.cache
 import spip.index.pypi
 from spip.index.cache import Cache
 from spip.index.errors import DataUnavailable
-from spip.index.http import make_client
+from spip.index.http import Client, make_client
 from spip.index.netconf import NetSettings
 from spip.index.pypi import Info, ProjectFiles, PyPIClient, Release
 from tests.fakeindex import FAIL_MODES, FakeIndex
@@ -38,7 +38,7 @@ def json_paths(index: FakeIndex) -> list[str]:
 
 def mock_client(handler: Callable[[httpx.Request], httpx.Response]) -> PyPIClient:
     http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
-    return PyPIClient(http, "https://mirror.example", Cache(None))
+    return PyPIClient(Client.wrapping(http), "https://mirror.example", Cache(None))
 
 
 # -- pure helpers ---------------------------------------------------------------------

@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from spip.index.http import Client
 from spip.index.wheelzip import (
     MEMBER_LIMIT,
     TAIL,
@@ -53,8 +54,8 @@ def big_wheel(dest: Path, name: str, *, modules: int = 200, module_size: int = 6
 
 def _read(location: Path | str, budget: Budget | None = None) -> tuple[Wheel, dict]:
     async def go() -> tuple[Wheel, dict]:
-        async with httpx.AsyncClient() as client:
-            wheel = await open_wheel(location, budget or Budget(), client)
+        async with httpx.AsyncClient() as http:
+            wheel = await open_wheel(location, budget or Budget(), Client.wrapping(http))
             entry_points = next(n for n in wheel.names if n.endswith("entry_points.txt"))
             return wheel, await wheel.read(["evil.pth", entry_points])
 
@@ -123,7 +124,8 @@ def test_a_server_that_botches_ranges_gets_one_whole_download(
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
 
     async def go() -> tuple[Wheel, dict]:
-        async with httpx.AsyncClient() as client:
+        async with httpx.AsyncClient() as http:
+            client = Client.wrapping(http)
             wheel = await open_wheel(fake_index.file_url(path.name), Budget(), client, digest)
             entry_points = next(n for n in wheel.names if n.endswith("entry_points.txt"))
             return wheel, await wheel.read(["evil.pth", entry_points])
@@ -142,7 +144,8 @@ def test_a_whole_download_must_match_the_index_sha256(
     fake_index.set_range_mode("refuse", path.name)
 
     async def go() -> Wheel:
-        async with httpx.AsyncClient() as client:
+        async with httpx.AsyncClient() as http:
+            client = Client.wrapping(http)
             return await open_wheel(fake_index.file_url(path.name), Budget(), client, "0" * 64)
 
     with pytest.raises(ArchiveError, match="sha256"):
@@ -220,7 +223,8 @@ def test_sdist_tar_gz_local_and_remote(
     path = fake_index.publish(name, "1.0", sdist=True)
 
     async def go() -> list:
-        async with httpx.AsyncClient() as client:
+        async with httpx.AsyncClient() as http:
+            client = Client.wrapping(http)
             return [
                 await read_sdist(path, Budget()),
                 await read_sdist(fake_index.file_url(path.name), Budget(), client),
