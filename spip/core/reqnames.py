@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import re
 
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 
 from spip.core.distfiles import SDIST_SUFFIXES
 
 _ARCHIVE = (".whl", *SDIST_SUFFIXES)
+# A PEP 508 name alone: no extras, version, marker or URL (most of what people type).
+_BARE = re.compile(r"\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*")
+
+
+def bare_name(text: str) -> NormalizedName | None:
+    """The PEP 503 name of a requirement that is a name alone (``requests``), else None:
+    such a line needs no parsing (packaging's requirement grammar, ~20 ms to import)."""
+    match = _BARE.fullmatch(text)
+    return canonicalize_name(match[1]) if match else None
 
 
 def requirement_name(text: str) -> NormalizedName | None:
@@ -23,6 +31,10 @@ def requirement_name(text: str) -> NormalizedName | None:
         re.search(r"[/\\]", head) or head.startswith((".", "~")) or head.endswith(_ARCHIVE)
     ):
         return None
+    if (bare := bare_name(text)) is not None:
+        return bare
+    from packaging.requirements import InvalidRequirement, Requirement
+
     try:
         return canonicalize_name(Requirement(text).name)
     except InvalidRequirement:

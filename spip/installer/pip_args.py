@@ -358,15 +358,20 @@ def with_location_settings(
 
 def _typed_requirements(parsed: PipInstallArgs, cwd: Path) -> list[Requirement]:
     """The requirements on the command line and in ``-r`` and ``-c`` files (readable ones)."""
-    from packaging.requirements import InvalidRequirement, Requirement
+    from spip.core.reqnames import bare_name
 
     lines = list(parsed.requirements)
     seen: set[Path] = set()
     for req_file in parsed.values("-r", "-c"):
         if "://" not in req_file:
             lines.extend(_requirement_file_lines((cwd / req_file).resolve(), seen))
+    limited = [line for line in lines if bare_name(line) is None]  # a name alone limits nothing
+    if not limited:
+        return []
+    from packaging.requirements import InvalidRequirement, Requirement
+
     found = []
-    for line in lines:
+    for line in limited:
         try:
             found.append(Requirement(line))
         except InvalidRequirement:

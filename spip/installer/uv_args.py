@@ -229,14 +229,17 @@ def direct_references(args: PipInstallArgs) -> list[str]:
 
     A ``name==version`` pin cannot stand for those, so spip's uv support refuses them.
     """
-    from packaging.requirements import InvalidRequirement, Requirement
-
-    from spip.core.reqnames import requirement_name
+    from spip.core.reqnames import bare_name, requirement_name
 
     found = args.values("-e")
     for text in args.requirements:
+        name = requirement_name(text)
+        if name is not None and bare_name(text) is not None:
+            continue  # an index project's name alone
+        from packaging.requirements import InvalidRequirement, Requirement
+
         try:
-            direct = requirement_name(text) is None or Requirement(text).url is not None
+            direct = name is None or Requirement(text).url is not None
         except InvalidRequirement:
             direct = True
         if direct:

@@ -25,3 +25,48 @@ from spip.core.reqnames import requirement_name
 )
 def test_requirement_name(text, name):
     assert requirement_name(text) == name
+
+
+@pytest.mark.parametrize(
+    ("text", "bare"),
+    [
+        ("requests", "requests"),
+        (" Zope.Interface ", "zope-interface"),
+        ("a", "a"),
+        ("requests>=2", None),
+        ("requests[socks]", None),
+        ("pkg @ https://h/pkg.whl", None),
+        ("six; python_version>'3'", None),
+        ("-e", None),
+        ("pkg-", None),
+    ],
+)
+def test_a_name_alone_is_read_without_the_requirement_grammar(text, bare):
+    from spip.core.reqnames import bare_name
+
+    assert bare_name(text) == bare
+    if bare is not None:  # what packaging's grammar reads there too
+        from packaging.requirements import Requirement
+        from packaging.utils import canonicalize_name
+
+        assert canonicalize_name(Requirement(text).name) == bare == requirement_name(text)
+
+
+def test_names_alone_import_no_requirement_grammar(tmp_path):
+    import subprocess
+    import sys
+
+    script = (
+        "import sys; from pathlib import Path\n"
+        "from spip.installer.uv_args import direct_references, parse\n"
+        "from spip.installer.pip_args import typed_names, version_limits\n"
+        "args = parse(['requests', 'Zope.Interface'])\n"
+        "assert typed_names(args, Path('.')) == ['requests', 'zope-interface']\n"
+        "assert not version_limits(args, Path('.')).constrained\n"
+        "assert direct_references(args) == []\n"
+        "print('packaging.requirements' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, check=True
+    )
+    assert done.stdout.strip() == "False"
