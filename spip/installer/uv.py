@@ -25,13 +25,15 @@ import hashlib
 import json
 import os
 import queue
+import re
 import subprocess
 import tempfile
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from spip.core.atomic import atomic_link, atomic_write
 from spip.core.hashing import sha256_file
@@ -58,6 +60,9 @@ from spip.installer.uv_args import (
 if TYPE_CHECKING:
     from spip.plan.report import PlannedDist
 
+# uv's debug log (``-v``) as it resolves: "DEBUG Selecting: name==1.0 [compatible] (file)".
+_SELECTING = re.compile(r"DEBUG Selecting: \S+ \[[^\]]*\] \((\S+)\)")
+_DEBUG = ("DEBUG ", "TRACE ")
 MIN_UV = (0, 13)  # the first uv whose dry-run JSON spip was tried with
 KNOWN_SCHEMAS = ("preview",)  # uv's dry-run JSON schema versions spip reads
 # Variables through which uv takes packages from somewhere else than the command line.
@@ -303,8 +308,6 @@ def _canonical(name: str) -> str:
 
 def missing_wheels(stderr: str) -> list[str]:
     """Projects uv found no usable wheel of in a wheels-only resolution."""
-    import re
-
     return re.findall(r"Wheels are required for `([A-Za-z0-9._-]+)`", stderr)
 
 
@@ -321,16 +324,23 @@ def uv_hold_back_args(hold: HoldBack, user_args: PipInstallArgs, folder: Path) -
 
 class UvResolution:
     """The planning runs under way: the dry-run (the plan) and, beside it, the compile of
-    the same requirements (the plan's files, where its versions agree)."""
+    the same requirements (the plan's files, where its versions agree).
+
+    The dry-run's JSON comes at its end; while it resolves, its debug log names each
+    distribution it selects, with its file (``-v``): :attr:`lines` passes those file
+    names on, so that the head starts fetch what the checks will read while uv still
+    works (as they follow pip's progress). They are a help only: the plan is the JSON.
+    The log's own lines are left out of what is shown, unless the user asked for them.
+    """
 
     def __init__(
         self, installer: UvInstaller, source_allowed: Sequence[str], held: Sequence[str] = ()
     ) -> None:
         self._installer, self._allowed = installer, list(source_allowed)
         self.lines: queue.SimpleQueue[str | None] = queue.SimpleQueue()
-        self.lines.put(None)  # uv prints no progress spip could start work on
         build = self._build_options()
         args = installer.args
+        self._verbose = args.has("-v")
         # ``uv pip sync`` takes its files as arguments (spip reads them as ``-r``)
         sources = args.values("-r") if installer.sync else args.requirements
         self._dry = installer.spawn(
@@ -338,10 +348,34 @@ class UvResolution:
                 *("pip", "sync" if installer.sync else "install", "--dry-run"),
                 *("--output-format", "json", "--python", installer.python, *build, *held),
                 *plan_options(args, sync=installer.sync),
+                *([] if self._verbose else ["-v"]),
                 *sources,
             ]
         )
+        self._stderr: list[str] = []
+        assert self._dry.stderr is not None
+        self._reader = threading.Thread(target=self._follow, args=(self._dry.stderr,), daemon=True)
+        self._reader.start()
         self._compile = installer.compile_requested([*build, *held])
+
+    def _follow(self, stream: IO[str]) -> None:
+        """The dry-run's log, line by line: the files it selects go to :attr:`lines`."""
+        try:
+            for line in stream:
+                if (selected := _SELECTING.match(line)) is not None:
+                    self.lines.put(selected[1])
+                if self._verbose or not line.startswith(_DEBUG):
+                    self._stderr.append(line)
+        finally:
+            self.lines.put(None)
+
+    def _communicate(self) -> tuple[str, str]:
+        """The dry-run's output and the part of its log that is shown."""
+        assert self._dry.stdout is not None
+        stdout = self._dry.stdout.read()
+        self._reader.join()
+        self._dry.wait()
+        return stdout, "".join(self._stderr)
 
     def _build_options(self) -> list[str]:
         if not self._allowed:
@@ -349,7 +383,7 @@ class UvResolution:
         return ["--only-binary", ":all:", *(t for n in self._allowed for t in ("--no-binary", n))]
 
     def wait(self) -> Resolution:
-        stdout, stderr = self._dry.communicate()
+        stdout, stderr = self._communicate()
         try:
             self._installer.check_version()
         except UvError as exc:

@@ -329,3 +329,43 @@ def test_older_release_taken_because_a_newer_ones_dependency_is_source_only_is_s
     assert underscore_name(name) in installed(venv)
     (note,) = [f for f in json.loads(report.read_text())["findings"] if f["check"] == "sdist-build"]
     assert (note["version"], note["evidence"]["newer_not_planned"]) == ("1.0", "2.0")
+
+
+def test_the_dry_run_names_its_files_as_it_resolves_and_its_log_stays_hidden(
+    venv, uv_env, fake_index, unique_name, tmp_path
+):
+    top, dep = unique_name("top"), unique_name("dep")
+    fake_index.publish(dep, "1.0")
+    fake_index.publish(top, "1.0", requires=[dep])
+    script = f"""
+import json, pathlib, sys
+from spip.installer.uv import UvInstaller
+from spip.installer.uv_args import parse
+cache = pathlib.Path({str(tmp_path / "spip-cache")!r})
+out = {{}}
+for case, names in (("found", [{top!r}]), ("missing", ["no-such-project-here"])):
+    installer = UvInstaller.start({UV!r}, parse(names), cache)
+    installer.typed_names(pathlib.Path("."))
+    pending = installer.resolve()
+    lines = []
+    while (line := pending.lines.get()) is not None:
+        lines.append(line)
+    res = pending.wait()
+    installer.cancel()
+    out[case] = {{"lines": lines, "status": res.returncode, "stderr": res.stderr}}
+print(json.dumps(out))
+"""
+    import subprocess
+
+    env = {**uv_env, "VIRTUAL_ENV": str(venv.path)}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    found, missing = json.loads(done.stdout)["found"], json.loads(done.stdout)["missing"]
+    assert found["status"] == 0
+    assert found["lines"] == [
+        f"{underscore_name(top)}-1.0-py3-none-any.whl",
+        f"{underscore_name(dep)}-1.0-py3-none-any.whl",
+    ]
+    assert missing["status"] != 0 and missing["lines"] == []
+    assert "no-such-project-here" in missing["stderr"] and "DEBUG" not in missing["stderr"]
