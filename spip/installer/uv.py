@@ -259,6 +259,8 @@ def _fetch_metadata(files: Sequence[LockedFile]) -> list[str | None]:
     the checks read the index's release data and the file itself)."""
     import httpx
 
+    from spip.index.http import MAX_CONNECTIONS
+
     def one(client: httpx.Client, file: LockedFile) -> str | None:
         if not file.url.endswith(".whl"):
             return None
@@ -269,7 +271,10 @@ def _fetch_metadata(files: Sequence[LockedFile]) -> list[str | None]:
             return None
         return answer.text if answer.status_code == 200 else None
 
-    with httpx.Client(timeout=15, follow_redirects=True) as client, ThreadPoolExecutor(8) as pool:
+    with (
+        httpx.Client(timeout=15, follow_redirects=True) as client,
+        ThreadPoolExecutor(MAX_CONNECTIONS) as pool,
+    ):
         return list(pool.map(lambda f: one(client, f), files))
 
 
@@ -424,6 +429,7 @@ class UvInstaller:
         self._tags: list[str] = []
         self._python_version = ""
         self._dirs: subprocess.Popen[str] | None = None
+        self._probe: subprocess.Popen[str] | None = None  # see probe_early
 
     @classmethod
     def start(
@@ -505,7 +511,9 @@ class UvInstaller:
         build environments (uv fills them itself, README), so uv is never stopped for
         either."""
         held = uv_hold_back_args(hold_back, self.args, Path(self._tmp.name)) if hold_back else []
-        return UvResolution(self, source_allowed, held)
+        resolution = UvResolution(self, source_allowed, held)
+        self.probe_early()
+        return resolution
 
     def compile_requested(self, build: Sequence[str]) -> subprocess.Popen[str] | None:
         """``uv pip compile`` of the user's own requirements, for their files and hashes."""
@@ -580,29 +588,18 @@ class UvInstaller:
 
     def _interpreter(self) -> tuple[str, list[str]]:
         """The target interpreter's version and wheel tags; kept in spip's cache by the
-        interpreter's real path and its file's identity (they never change for one)."""
+        interpreter's real path and its file's identity (they never change for one). When
+        they are not there yet, the probe started with the planning runs gives them."""
         if self._tags:
             return self._python_version, self._tags
-        real = Path(self.python).resolve()
-        try:
-            stat = real.stat()
-        except OSError as exc:
-            raise UvError(f"cannot read the target interpreter {self.python}: {exc}") from None
-        key = hashlib.sha256(f"{real}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()
-        cached = self.cache_dir / "uv" / "interpreters" / key
-        lines: list[str] = []
-        with contextlib.suppress(OSError):
-            lines = cached.read_text(encoding="utf-8").split()
-        if not lines or not lines[0].startswith("python="):
-            found = subprocess.run(
-                [self.python, "-I", "-c", _INTERPRETER_SCRIPT, _packaging_home()],
-                capture_output=True,
-                text=True,
-                stdin=subprocess.DEVNULL,
-            )
-            lines = found.stdout.split()
-            if found.returncode != 0 or len(lines) < 2 or not lines[0].startswith("python="):
-                raise UvError(f"cannot read the wheel tags of {self.python}: {found.stderr[-200:]}")
+        key, lines = self._cached_interpreter()
+        if not lines:
+            probe = self._probe or self._probe_interpreter()
+            out, err = probe.communicate()
+            lines = out.split()
+            if probe.returncode != 0 or len(lines) < 2 or not lines[0].startswith("python="):
+                raise UvError(f"cannot read the wheel tags of {self.python}: {err[-200:]}")
+            cached = self.cache_dir / "uv" / "interpreters" / key
             try:
                 cached.parent.mkdir(parents=True, exist_ok=True)
                 atomic_write(cached, "\n".join(lines))
@@ -610,6 +607,38 @@ class UvInstaller:
                 log.debug("could not keep the wheel tags of %s", self.python, exc_info=True)
         self._python_version, self._tags = lines[0].removeprefix("python="), lines[1:]
         return self._python_version, self._tags
+
+    def _cached_interpreter(self) -> tuple[str, list[str]]:
+        """The cache key of the target interpreter, and what the cache holds for it."""
+        real = Path(self.python).resolve()
+        try:
+            stat = real.stat()
+        except OSError as exc:
+            raise UvError(f"cannot read the target interpreter {self.python}: {exc}") from None
+        key = hashlib.sha256(f"{real}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()
+        lines: list[str] = []
+        with contextlib.suppress(OSError):
+            lines = (self.cache_dir / "uv" / "interpreters" / key).read_text("utf-8").split()
+        return key, lines if lines and lines[0].startswith("python=") else []
+
+    def _probe_interpreter(self) -> subprocess.Popen[str]:
+        """The target interpreter asked for its version and wheel tags."""
+        probe = subprocess.Popen(
+            [self.python, "-I", "-c", _INTERPRETER_SCRIPT, _packaging_home()],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+        )
+        self._procs.append(probe)
+        return probe
+
+    def probe_early(self) -> None:
+        """Ask the target interpreter now, beside the planning runs, if spip's cache does
+        not know it (the plan's report needs its version: not after uv's dry-run)."""
+        with contextlib.suppress(UvError):  # the plan says so, when it asks
+            if self._probe is None and not self._cached_interpreter()[1]:
+                self._probe = self._probe_interpreter()
 
     def resolved(self, resolution: Resolution) -> None:
         """uv writes no report of its own. A sync with nothing to install removes now

@@ -566,6 +566,7 @@ class FakeIndex:
         self.workdir = workdir or Path(tempfile.mkdtemp(prefix="fakeindex-"))
         self.host, self.port = host, port
         self.delay = 0.0
+        self.in_flight = self.peak_in_flight = 0  # requests being answered (the most at once)
         self.no_ranges = False
         self.no_per_release_json = False
         self.no_cache_headers = False
@@ -661,6 +662,7 @@ class FakeIndex:
         rest at once.
         """
         self.delay = 0.0
+        self.peak_in_flight = 0
         self.no_ranges = self.no_per_release_json = self.no_cache_headers = False
         self.refuse_agent = self.drop_json_api_agent = None
         self.range_mode = None
@@ -935,6 +937,16 @@ class FakeIndex:
         self, method: str, target: str, headers: dict[str, str], body: bytes = b""
     ) -> Response:
         """Answer one request (called by the HTTP handler threads)."""
+        with self._lock:
+            self.in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        try:
+            return self._handle(method, target, headers, body)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+    def _handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Response:
         wake = self._wake
         if self.delay:
             wake.wait(self.delay)

@@ -74,3 +74,26 @@ def test_the_first_request_makes_the_client(fake_index):
 
     assert asyncio.run(go()) == (False, 200, True)
     assert make_client(NetSettings(timeout=7.0), environ={}).deadline == 7.0
+
+
+def test_no_more_requests_are_under_way_than_the_client_has_connections(fake_index):
+    import asyncio
+
+    from spip.index.http import MAX_CONNECTIONS
+
+    fake_index.delay = 0.05
+
+    async def go() -> list[int]:
+        async with make_client(NetSettings(timeout=30.0), environ={}) as client:
+
+            async def one(i: int) -> int:  # plain requests and streamed ones
+                if i % 2:
+                    return (await client.get(fake_index.url + "/simple/")).status_code
+                async with client.stream("GET", fake_index.url + "/simple/") as response:
+                    await response.aread()
+                    return response.status_code
+
+            return await asyncio.gather(*(one(i) for i in range(3 * MAX_CONNECTIONS)))
+
+    assert asyncio.run(go()) == [200] * (3 * MAX_CONNECTIONS)
+    assert fake_index.peak_in_flight == MAX_CONNECTIONS
