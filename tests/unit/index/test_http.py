@@ -76,15 +76,19 @@ def test_the_first_request_makes_the_client(fake_index):
     assert make_client(NetSettings(timeout=7.0), environ={}).deadline == 7.0
 
 
-def test_no_more_requests_are_under_way_than_the_client_has_connections(fake_index):
+def test_requests_beyond_the_connections_wait_in_spips_client_not_in_httpcores_pool(
+    fake_index,
+):
     import asyncio
 
     from spip.index.http import MAX_CONNECTIONS
 
     fake_index.delay = 0.05
+    seen: list[int] = []  # requests in httpcore's pool (served or queued), sampled
 
     async def go() -> list[int]:
         async with make_client(NetSettings(timeout=30.0), environ={}) as client:
+            pool = client.httpx_client()._transport._pool  # type: ignore[attr-defined]
 
             async def one(i: int) -> int:  # plain requests and streamed ones
                 if i % 2:
@@ -93,7 +97,17 @@ def test_no_more_requests_are_under_way_than_the_client_has_connections(fake_ind
                     await response.aread()
                     return response.status_code
 
-            return await asyncio.gather(*(one(i) for i in range(3 * MAX_CONNECTIONS)))
+            async def sample() -> None:
+                while True:
+                    seen.append(len(pool._requests))
+                    await asyncio.sleep(0.005)
+
+            sampler = asyncio.ensure_future(sample())
+            try:
+                return await asyncio.gather(*(one(i) for i in range(3 * MAX_CONNECTIONS)))
+            finally:
+                sampler.cancel()
 
     assert asyncio.run(go()) == [200] * (3 * MAX_CONNECTIONS)
+    assert max(seen) == MAX_CONNECTIONS  # not 3 * MAX_CONNECTIONS: the rest wait in spip
     assert fake_index.peak_in_flight == MAX_CONNECTIONS
