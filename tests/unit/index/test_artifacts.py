@@ -128,3 +128,16 @@ def test_a_dropped_connection_or_a_gateway_error_is_tried_again(
     assert errors == {} and answers == []  # the third try got the file
     (path,) = files.values()
     assert path is not None
+
+
+def test_the_local_index_serves_metadata_files_immutable_as_pypis_file_host(
+    fake_index, unique_name
+):
+    # PyPI's file host serves a wheel and its PEP 658 .metadata file with the same
+    # cache headers: a warm installer asks nothing again; so must the local index.
+    name = unique_name("meta")
+    fake_index.publish(name, "1.0")
+    wheel = fake_index.file_url(f"{name.replace('-', '_')}-1.0-py3-none-any.whl")
+    with httpx.Client() as http:
+        heads = [http.get(url).headers for url in (wheel, wheel + ".metadata")]
+    assert all("immutable" in h["Cache-Control"] and h.get("ETag") for h in heads)
