@@ -60,8 +60,9 @@ from spip.installer.uv_args import (
 if TYPE_CHECKING:
     from spip.plan.report import PlannedDist
 
-# uv's debug log (``-v``) as it resolves: "DEBUG Selecting: name==1.0 [compatible] (file)".
-_SELECTING = re.compile(r"DEBUG Selecting: \S+ \[[^\]]*\] \((\S+)\)")
+# uv's debug log (``-v``) as it resolves: "DEBUG Selecting: name==1.0 [compatible] (file)";
+# a file name only (the index names it: nothing with a path or a URL is followed).
+_SELECTING = re.compile(r"DEBUG Selecting: \S+ \[[^\]]*\] \(([^\s()/\\:]+)\)$")
 _DEBUG = ("DEBUG ", "TRACE ")
 MIN_UV = (0, 13)  # the first uv whose dry-run JSON spip was tried with
 KNOWN_SCHEMAS = ("preview",)  # uv's dry-run JSON schema versions spip reads
