@@ -277,7 +277,7 @@ def spip_pythonpath(env: dict[str, str], cwd: Path, python: str) -> dict[str, st
 
 
 # The modules spip needs from the bench's own environment (pyproject.toml's dependencies).
-SPIP_DEPENDENCIES = ("click", "httpx", "pydantic", "pydantic_core", "certifi", "jellyfish")
+SPIP_DEPENDENCIES = ("click", "httpx", "msgspec", "certifi", "jellyfish")
 SPIP_DEPENDENCIES += ("packaging", "tomli")  # tomli: Python < 3.11 only
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import msgspec
 
 from spip.checks import (
     email_drift,
@@ -97,8 +98,9 @@ def planned_wheel(index: FakeIndex, wheel: Path, source: str = "index") -> Plann
         download: dict[str, Any] = {"url": wheel.parent.as_uri(), "dir_info": {}}
     else:
         download = {"url": url, "archive_info": {"hashes": {"sha256": sha256}}}
-    return PlannedDist.model_validate(
-        {"download_info": download, "is_direct": source != "index", "metadata": metadata}
+    return msgspec.convert(
+        {"download_info": download, "is_direct": source != "index", "metadata": metadata},
+        type=PlannedDist,
     )
 
 
@@ -129,7 +131,7 @@ def check(
 def planned_file(index: FakeIndex, path: Path, version: str) -> PlannedDist:
     """The report entry pip writes for a file it picked from ``index``."""
     name = path.name.split("-")[0]
-    return PlannedDist.model_validate(
+    return msgspec.convert(
         {
             "download_info": {
                 "url": index.file_url(path.name),
@@ -138,7 +140,8 @@ def planned_file(index: FakeIndex, path: Path, version: str) -> PlannedDist:
                 },
             },
             "metadata": {"name": name, "version": version},
-        }
+        },
+        type=PlannedDist,
     )
 
 

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+import msgspec.structs
 from packaging.tags import parse_tag
 
 from spip.afterinstall.snapshot import Snapshot, new_startup_files, owners, take_snapshot
@@ -30,7 +32,7 @@ from spip.core.distfiles import parse_dist_filename
 from spip.index.errors import DataUnavailable
 from spip.installer.install_dirs import install_dirs, install_dirs_command
 from spip.installer.pip_args import parse
-from spip.plan.report import PlannedDist
+from spip.plan.report import DownloadInfo, PlannedDist
 
 if TYPE_CHECKING:
     from spip.index.pypi import PyPIClient
@@ -126,15 +128,15 @@ def _planned(info: Path) -> PlannedDist | None:
         try:
             record["download_info"] = json.loads(direct)
             record["is_direct"] = True
-            return PlannedDist.model_validate(record)
+            return msgspec.convert(record, PlannedDist)
         except ValueError:
             pass  # an unreadable record: audited by its metadata only, below
     elif installer in INDEX_INSTALLERS:
         record["download_info"] = {"url": ""}  # the release file is found on the index
-        return PlannedDist.model_validate(record)
+        return msgspec.convert(record, PlannedDist)
     record["download_info"] = {"url": info.as_uri()}
     record["is_direct"] = True
-    return PlannedDist.model_validate(record)
+    return msgspec.convert(record, PlannedDist)
 
 
 def _wheel_tags(info: Path) -> list[str]:
@@ -160,7 +162,9 @@ async def locate_files(env: Environment, pypi: PyPIClient) -> None:
             parsed = parse_dist_filename(file.filename)
             if file.url and parsed is not None and parsed.tags & tags:
                 info = {"url": file.url, "archive_info": {"hashes": dict(file.digests)}}
-                return PlannedDist.model_validate({**dist.model_dump(), "download_info": info})
+                return msgspec.structs.replace(
+                    dist, download_info=msgspec.convert(info, DownloadInfo)
+                )
         return dist
 
     env.plan = list(await asyncio.gather(*(locate(d) for d in env.plan)))

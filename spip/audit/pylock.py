@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from packaging.tags import sys_tags
 
 from spip.audit.inputs import InputError, read_text
@@ -129,11 +130,13 @@ def _planned(package: dict[str, Any], path: Path) -> PlannedDist:
         direct = False
     else:
         raise InputError(f"{path}: {what} names no wheels, sdist, archive, directory or vcs")
-    return PlannedDist.model_validate(
-        {
-            "download_info": info,
-            "is_direct": direct,
-            "requested": True,  # a lock names every package it installs
-            "metadata": {"name": name, "version": version},
-        }
-    )
+    record = {
+        "download_info": info,
+        "is_direct": direct,
+        "requested": True,  # a lock names every package it installs
+        "metadata": {"name": name, "version": version},
+    }
+    try:
+        return msgspec.convert(record, PlannedDist)
+    except msgspec.ValidationError as exc:  # a value of another type (an integer URL)
+        raise InputError(f"{path}: {what}: {exc}") from None

@@ -31,8 +31,8 @@ which wait for it in tasks of their own: a check starts in the registry's task
 (:mod:`spip.core.eager`), so it must not make a request itself.
 A check that cannot get its data raises :class:`DataUnavailable`; the registry
 turns that (and any bug) into an ``unverified`` finding, so the check never has to.
-Check modules import nothing heavy at import time (asyncio, httpx, pydantic, zip and
-tar readers): the registry imports them all for the name screen, which runs before the
+Check modules import nothing heavy at import time (asyncio, httpx, the models, zip
+and tar readers): the registry imports them all for the name screen, which runs before the
 installer has its orders. Register a new check with one line in
 ``spip/checks/registry.py``; ``spip/checks/template.py`` is a check to start from.
 """

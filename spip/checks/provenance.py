@@ -35,7 +35,9 @@ def _describe(publisher: Publisher) -> str:
 
 
 def _evidence(publisher: Publisher | None) -> dict[str, str | None] | None:
-    return publisher.model_dump() if publisher is not None else None
+    import msgspec.structs
+
+    return msgspec.structs.asdict(publisher) if publisher is not None else None
 
 
 async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:

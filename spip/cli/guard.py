@@ -95,7 +95,7 @@ def run_built(
             installer.cancel()
         interrupted()
     # The install is over: its files are closed and its temporary folders gone.
-    # Tearing down the interpreter with httpx and pydantic loaded costs ~0.1 s
+    # Tearing down the interpreter with asyncio and the checks loaded costs ~0.1 s
     # that buys the user nothing, so leave at once (measured in `make bench`).
     sys.stdout.flush()
     sys.stderr.flush()

@@ -2,7 +2,7 @@
 (``uv``, ``uvx``, ``pipx`` and ``shims``: :mod:`spip.cli.tools`).
 
 Kept import-light: ``spip list`` or ``spip --version`` load nothing beyond
-click; the install machinery (httpx, pydantic, the checks) is imported only
+click; the install machinery (asyncio, httpx, the checks) is imported only
 when an install runs.
 """
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+import msgspec
 
 from spip.index.cache import Cache
 from spip.index.errors import DataUnavailable
@@ -56,8 +56,8 @@ class Advisory:
         return advisory_link(self.id)
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class _Model(msgspec.Struct):
+    """The API's answers (unknown fields ignored), as :mod:`spip.plan.report`'s models."""
 
 
 class _Ref(_Model):
@@ -66,7 +66,7 @@ class _Ref(_Model):
 
 
 class _Result(_Model):
-    vulns: list[_Ref] = Field(default_factory=list)
+    vulns: list[_Ref] = msgspec.field(default_factory=list)
 
 
 class _Batch(_Model):
@@ -102,16 +102,16 @@ class OSVClient:
             entry = self._cache.get(self._answer_key(release))
             if entry is not None and entry.age < ANSWER_TTL and isinstance(entry.data, list):
                 try:
-                    answers[release] = [_Ref.model_validate(r) for r in entry.data]
+                    answers[release] = msgspec.convert(entry.data, type=list[_Ref])
                     continue
-                except ValidationError:
+                except msgspec.ValidationError:
                     pass
             asked.append(release)
         for start in range(0, len(asked), MAX_QUERIES):
             chunk = asked[start : start + MAX_QUERIES]
             for release, refs in zip(chunk, await self._batch(chunk), strict=True):
                 answers[release] = refs
-                self._cache.put(self._answer_key(release), [r.model_dump() for r in refs])
+                self._cache.put(self._answer_key(release), msgspec.to_builtins(refs))
         named = {r.id: r.modified for refs in answers.values() for r in refs}
         wanted = [i for i in named if i.startswith(MALICIOUS_PREFIX)]
         found = await asyncio.gather(*(self._record(i, named[i]) for i in wanted))
@@ -156,8 +156,8 @@ class OSVClient:
         if resp.status_code != 200:
             raise self._unavailable(f"answered {resp.status_code}")
         try:
-            batch = _Batch.model_validate_json(resp.content)
-        except ValidationError:
+            batch = msgspec.json.decode(resp.content, type=_Batch)
+        except msgspec.DecodeError:
             raise self._unavailable("sent an answer of an unexpected shape") from None
         if len(batch.results) != len(releases):
             raise self._unavailable("answered another number of queries than were asked")
@@ -171,8 +171,8 @@ class OSVClient:
         cached = None
         if entry is not None:
             try:
-                cached = _Record.model_validate(entry.data)
-            except ValidationError:
+                cached = msgspec.convert(entry.data, type=_Record)
+            except msgspec.ValidationError:
                 cached = None
         if cached is not None and entry is not None and modified and cached.modified == modified:
             return _advisory(cached)
@@ -184,12 +184,12 @@ class OSVClient:
             if resp.status_code == 304:
                 record = cached
             elif resp.status_code == 200:
-                record = _Record.model_validate_json(resp.content)
-        except (DataUnavailable, ValidationError):
+                record = msgspec.json.decode(resp.content, type=_Record)
+        except (DataUnavailable, msgspec.DecodeError):
             pass
         if record is None:
             return _advisory(cached) if cached is not None else Advisory(advisory_id)
-        self._cache.put(key, record.model_dump(), resp.headers.get("ETag"))
+        self._cache.put(key, msgspec.to_builtins(record), resp.headers.get("ETag"))
         return _advisory(record)
 
 

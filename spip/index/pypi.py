@@ -4,9 +4,10 @@ Documents come from the PyPI JSON API (``/pypi/NAME/VERSION/json``, ``/pypi/NAME
 and the PEP 691 JSON simple page (``/simple/NAME/``), and, for a file that the JSON API
 does not describe (a release served by an extra or private index, a mirror behind), from
 the PEP 691/700 simple pages of the indexes pip used. Each is fetched at most once
-per run, however many checks ask; every answer is parsed into tolerant pydantic
-models, and anything that goes wrong (an error status, a timeout, garbage) becomes
-:class:`~spip.index.errors.DataUnavailable` with a short reason.
+per run, however many checks ask; every answer is parsed into tolerant typed models
+(``msgspec`` structs: :mod:`spip.plan.report` says why), and anything that goes wrong
+(an error status, a timeout, garbage) becomes :class:`~spip.index.errors.DataUnavailable`
+with a short reason.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, urljoin, urlsplit
 
+import msgspec
 from packaging.version import Version
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from spip.core.distfiles import SDIST_SUFFIXES, parse_dist_filename
 from spip.core.emails import email_domains
@@ -65,11 +66,11 @@ PROJECT_TTL = 10 * 60.0
 BUDGET_FACTOR = 4
 
 T = TypeVar("T")
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound=msgspec.Struct)
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+class _Model(msgspec.Struct):
+    """Unknown fields are ignored; a field the index names otherwise has ``name=``."""
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -146,7 +147,7 @@ class ReleaseFile(_Model):
 
     filename: str = ""
     url: str | None = None
-    digests: dict[str, str] = Field(default_factory=dict)
+    digests: dict[str, str] = msgspec.field(default_factory=dict)
     upload_time_iso_8601: datetime | None = None
     upload_time: datetime | None = None
     yanked: bool = False
@@ -166,10 +167,10 @@ class Vulnerability(_Model):
     """One advisory of the JSON API's ``vulnerabilities`` (data from OSV)."""
 
     id: str = ""
-    aliases: list[str] = Field(default_factory=list)
-    fixed_in: list[str] = Field(default_factory=list)
+    aliases: list[str] = msgspec.field(default_factory=list)
+    fixed_in: list[str] = msgspec.field(default_factory=list)
     link: str | None = None
-    withdrawn: str | datetime | None = None
+    withdrawn: str | None = None
 
 
 class Release(_Model):
@@ -180,7 +181,7 @@ class Release(_Model):
     """
 
     info: Info | None = None
-    urls: list[ReleaseFile] = Field(default_factory=list)
+    urls: list[ReleaseFile] = msgspec.field(default_factory=list)
     vulnerabilities: list[Vulnerability] | None = None
 
     def file(self, sha256: str | None, filename: str) -> ReleaseFile | None:
@@ -194,10 +195,10 @@ class Release(_Model):
 class _ProjectDoc(_Model):
     """``/pypi/NAME/json``: ``info`` describes the latest release only."""
 
-    info: Info = Field(default_factory=Info)
-    urls: list[ReleaseFile] = Field(default_factory=list)
-    releases: dict[str, list[ReleaseFile]] = Field(default_factory=dict)
-    vulnerabilities: list[Vulnerability] = Field(default_factory=list)
+    info: Info = msgspec.field(default_factory=Info)
+    urls: list[ReleaseFile] = msgspec.field(default_factory=list)
+    releases: dict[str, list[ReleaseFile]] = msgspec.field(default_factory=dict)
+    vulnerabilities: list[Vulnerability] = msgspec.field(default_factory=list)
 
     def release(self, version: str) -> Release | None:
         key = version if version in self.releases else None
@@ -214,9 +215,9 @@ class _ProjectDoc(_Model):
 class _SimpleFile(_Model):
     filename: str
     url: str | None = None
-    hashes: dict[str, str] = Field(default_factory=dict)
-    upload_time: datetime | None = Field(None, alias="upload-time")
-    requires_python: str | None = Field(None, alias="requires-python")
+    hashes: dict[str, str] = msgspec.field(default_factory=dict)
+    upload_time: datetime | None = msgspec.field(default=None, name="upload-time")
+    requires_python: str | None = msgspec.field(default=None, name="requires-python")
     yanked: bool | str = False
     provenance: str | None = None  # PEP 740: the URL of the file's provenance object
 
@@ -224,8 +225,8 @@ class _SimpleFile(_Model):
 class _SimplePage(_Model):
     files: list[_SimpleFile]
     versions: list[str] | None = None
-    meta: dict[str, Any] = Field(default_factory=dict)
-    project_status: dict[str, Any] | None = Field(None, alias="project-status")
+    meta: dict[str, Any] = msgspec.field(default_factory=dict)
+    project_status: dict[str, Any] | None = msgspec.field(default=None, name="project-status")
 
     def status(self) -> ProjectStatus | None:
         """PEP 792's marker: top-level ``project-status`` (PyPI), or under ``meta``."""
@@ -313,18 +314,18 @@ class Publisher(_Model):
 
 
 class _Bundle(_Model):
-    publisher: Publisher = Field(default_factory=Publisher)
+    publisher: Publisher = msgspec.field(default_factory=Publisher)
 
 
 class _Provenance(_Model):
-    attestation_bundles: list[_Bundle] = Field(default_factory=list)
+    attestation_bundles: list[_Bundle] = msgspec.field(default_factory=list)
 
 
 class ProjectFiles(_Model):
     """A project's release history: every version and file, with upload times and yanks."""
 
-    versions: list[str] = Field(default_factory=list)
-    files: list[DistFile] = Field(default_factory=list)
+    versions: list[str] = msgspec.field(default_factory=list)
+    files: list[DistFile] = msgspec.field(default_factory=list)
     status: ProjectStatus | None = None  # PEP 792; None when the index gives none
 
     @classmethod
@@ -598,8 +599,8 @@ class PyPIClient:
             if resp.status_code != 200 or media not in (SIMPLE_JSON, "application/json"):
                 raise _unavailable(f"{host} has no JSON simple page for {name}")
             try:
-                page = _SimplePage.model_validate_json(resp.content)
-            except ValidationError:
+                page = msgspec.json.decode(resp.content, type=_SimplePage)
+            except msgspec.DecodeError:
                 raise _unavailable(f"{host} sent an unreadable simple page for {name}") from None
             _absolute(url, page.files)
             return ProjectFiles._from_simple(page)
@@ -627,8 +628,8 @@ class PyPIClient:
         """The cache entry for ``key`` and its parsed data; None when absent or unusable."""
         entry = self._cache.get(key)
         try:
-            return (entry, model.model_validate(entry.data)) if entry else None
-        except ValidationError:
+            return (entry, msgspec.convert(entry.data, type=model)) if entry else None
+        except msgspec.ValidationError:
             return None
 
     def _fresh(self, key: str, model: type[M], ttl: float) -> M | None:
@@ -696,11 +697,11 @@ class PyPIClient:
 
     def _parse(self, model: type[M], content: bytes, path: str) -> M:
         try:
-            return model.model_validate_json(content)
-        except ValidationError as exc:
-            bad_json = any(e["type"] == "json_invalid" for e in exc.errors())
-            what = "sent invalid JSON" if bad_json else "sent a document of an unexpected shape"
-            raise self._unavailable(what, path) from None
+            return msgspec.json.decode(content, type=model)
+        except msgspec.ValidationError:  # JSON, but not of this shape
+            raise self._unavailable("sent a document of an unexpected shape", path) from None
+        except msgspec.DecodeError:
+            raise self._unavailable("sent invalid JSON", path) from None
 
     async def _project(self, name: str) -> _ProjectDoc:
         async def fetch() -> _ProjectDoc:
@@ -735,7 +736,7 @@ class PyPIClient:
                 raise _unavailable(f"{self._host} lists no release {version} of {name}")
             # The project lists the version, so the server has no per-release documents.
             self._remember_per_release(False)
-        self._cache.put(key, release.model_dump(mode="json"))
+        self._cache.put(key, msgspec.to_builtins(release))
         return release
 
     async def _publishers(self, url: str) -> list[Publisher]:
@@ -748,7 +749,7 @@ class PyPIClient:
         if resp.status_code != 200:
             raise self._unavailable(f"answered {resp.status_code}", path)
         document = self._parse(_Provenance, resp.content, path)
-        self._cache.put(key, document.model_dump(mode="json"))
+        self._cache.put(key, msgspec.to_builtins(document))
         return [b.publisher for b in document.attestation_bundles]
 
     def _remember_per_release(self, value: bool) -> None:
@@ -772,7 +773,7 @@ class PyPIClient:
             page = self._parse(_SimplePage, resp.content, path)
             _absolute(self._base + path, page.files)
             files = ProjectFiles._from_simple(page)
-            self._cache.put(key, files.model_dump(mode="json"), resp.headers.get("ETag"))
+            self._cache.put(key, msgspec.to_builtins(files), resp.headers.get("ETag"))
         else:  # no JSON simple page here: the (much larger) project document has it too
             status = None
             if resp.status_code == 200 and content_type in ("text/html", SIMPLE_HTML):
@@ -782,5 +783,5 @@ class PyPIClient:
             else:
                 files = ProjectFiles._from_project(await self._project(name))
                 files.status = status
-            self._cache.put(key, files.model_dump(mode="json"))
+            self._cache.put(key, msgspec.to_builtins(files))
         return files

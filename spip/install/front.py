@@ -1,6 +1,6 @@
 """The start of a guarded install, kept light: screen the names the user typed and give
 the installer its orders before anything heavy is imported; then hand over to
-:mod:`spip.install.pipeline`, whose imports (asyncio, httpx, pydantic, the index client)
+:mod:`spip.install.pipeline`, whose imports (asyncio, the models, the index client)
 load while the installer resolves instead of delaying it.
 """
 

@@ -27,6 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import msgspec
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
@@ -69,12 +70,8 @@ def as_pip_would(
                 _unmark(info, before)
             if dist.is_direct and dist.source in ("url", "file"):
                 origin = origins.get(dist.url)
-                _record_origin(
-                    info,
-                    dist.download_info.model_dump(mode="json", exclude_unset=True)
-                    if origin is None
-                    else origin,
-                )
+                record = msgspec.to_builtins(dist.download_info) if origin is None else origin
+                _record_origin(info, record)
 
 
 def _dist_infos(dist: PlannedDist, dirs: Sequence[Path]) -> list[Path]:

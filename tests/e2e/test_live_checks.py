@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
 
 from spip.checks import hotlist
@@ -61,14 +62,15 @@ def as_planned(doc: dict[str, Any]) -> PlannedDist:
         if info.get(key) is not None
     }  # fmt: skip
     metadata["project_url"] = [f"{k}, {v}" for k, v in (info.get("project_urls") or {}).items()]
-    return PlannedDist.model_validate(
+    return msgspec.convert(
         {
             "download_info": {
                 "url": chosen["url"],
                 "archive_info": {"hashes": {"sha256": chosen["digests"]["sha256"]}},
             },
             "metadata": metadata,
-        }
+        },
+        type=PlannedDist,
     )
 
 

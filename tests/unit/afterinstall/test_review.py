@@ -10,6 +10,7 @@ import os
 import sys
 from pathlib import Path
 
+import msgspec
 import pytest
 from click.testing import CliRunner
 
@@ -152,12 +153,13 @@ def test_editable_install_of_this_install_is_benign(
     site: Path, config: Config, tmp_path: Path
 ) -> None:
     project = tmp_path / "proj"
-    dist = PlannedDist.model_validate(
+    dist = msgspec.convert(
         {
             "download_info": {"url": project.as_uri(), "dir_info": {"editable": True}},
             "is_direct": True,
             "metadata": {"name": "My_Proj", "version": "1.0"},
-        }
+        },
+        type=PlannedDist,
     )
     finder = b"import __editable___my_proj_1_0_finder; __editable___my_proj_1_0_finder.install()\n"
     review = _review(

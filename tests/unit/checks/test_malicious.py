@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import msgspec.structs
 import pytest
 
 from spip.checks import malicious, malicious_list
@@ -104,10 +105,9 @@ def test_the_public_osv_gets_no_names_of_a_test_index(
     dist = planned_wheel(fake_index, fake_index.publish(unique_name(), "1.0"))
     config = Config(pypi_url=fake_index.url)
     assert malicious.from_pypi(dist, config) and not malicious.may_send(dist, config)
-    on_pypi = dist.model_copy(
-        update={"download_info": dist.download_info.model_copy(
-            update={"url": "https://files.pythonhosted.org/packages/x/y-1.0-py3-none-any.whl"})}
-    )  # fmt: skip
+    url = "https://files.pythonhosted.org/packages/x/y-1.0-py3-none-any.whl"
+    info = msgspec.structs.replace(dist.download_info, url=url)
+    on_pypi = msgspec.structs.replace(dist, download_info=info)
     assert malicious.may_send(on_pypi, Config())
     assert not malicious.may_send(on_pypi, Config(osv_url=None))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import msgspec.structs
 import pytest
 
 from spip.checks.startup_rules import Seen, classify, finding, is_startup_name, startup_entry
@@ -240,9 +241,8 @@ def _check(fake_index, tmp_path: Path, path: Path, version: str = "1.0", *, hash
 
     dist = planned(fake_index, path, version)
     if not hashed:  # spip cannot verify it, so it does not fetch it: read remotely
-        dist = dist.model_copy(
-            update={"download_info": dist.download_info.model_copy(update={"archive_info": None})}
-        )
+        info = msgspec.structs.replace(dist.download_info, archive_info=None)
+        dist = msgspec.structs.replace(dist, download_info=info)
     return run_check(pth_file.CHECK, fake_index, tmp_path, dist)
 
 

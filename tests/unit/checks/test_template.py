@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import msgspec
 import pytest
 
 from spip.checks import template
@@ -19,12 +20,13 @@ def _planned(version: str, source: str = "index") -> PlannedDist:
     download: dict[str, object] = {"url": url}
     if source == "dir":
         download = {"url": "file:///src/demo", "dir_info": {}}
-    return PlannedDist.model_validate(
+    return msgspec.convert(
         {
             "download_info": download,
             "is_direct": source != "index",
             "metadata": {"name": "demo", "version": version},
-        }
+        },
+        type=PlannedDist,
     )
 
 

@@ -9,6 +9,7 @@ import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from spip.checks import hotlist, typosquat, typosquat_index
@@ -115,12 +116,13 @@ def test_screen_names_before_resolution() -> None:
 
 
 def _dist(name: str, requires: Sequence[str] = (), requested: bool = False) -> PlannedDist:
-    return PlannedDist.model_validate(
+    return msgspec.convert(
         {
             "download_info": {"url": f"https://files.example/{name}-1.0-py3-none-any.whl"},
             "requested": requested,
             "metadata": {"name": name, "version": "1.0", "requires_dist": list(requires)},
-        }
+        },
+        type=PlannedDist,
     )
 
 
@@ -139,13 +141,14 @@ def test_run_names_the_package_that_pulls_a_squat_in() -> None:
 
 
 def test_run_skips_the_users_own_directory() -> None:
-    local = PlannedDist.model_validate(
+    local = msgspec.convert(
         {
             "download_info": {"url": "file:///src/requsets", "dir_info": {}},
             "is_direct": True,
             "requested": True,
             "metadata": {"name": "requsets", "version": "0.1"},
-        }
+        },
+        type=PlannedDist,
     )
     assert _run([local]) == []
 

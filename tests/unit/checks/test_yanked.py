@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import msgspec.structs
+
 from spip.checks import yanked
 from spip.policy.findings import Severity
 from tests.fakeindex import FakeIndex
@@ -31,5 +33,5 @@ def test_yanked_from_pips_report_when_the_index_is_down(
     name = unique_name()
     wheel = fake_index.publish(name, "1.0")
     fake_index.fail(name, "500")
-    dist = planned(fake_index, wheel).model_copy(update={"is_yanked": True})
+    dist = msgspec.structs.replace(planned(fake_index, wheel), is_yanked=True)
     assert ids(check(fake_index, tmp_path, dist, ONLY)) == ["yanked"]

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import httpx
+import msgspec
 import pytest
 
 import spip.index.cache
@@ -62,7 +63,7 @@ def test_info_from_core_metadata_keeps_every_url() -> None:
 
 
 def test_previous_version_skips_fully_yanked_releases() -> None:
-    files = ProjectFiles.model_validate(
+    files = msgspec.convert(
         {
             "versions": ["1.0", "1.1", "1.2", "2.0rc1", "2.0"],
             "files": [
@@ -70,7 +71,8 @@ def test_previous_version_skips_fully_yanked_releases() -> None:
                 {"filename": "x-1.2-py3-none-any.whl", "version": "1.2", "yanked": True},
                 {"filename": "x-1.2.tar.gz", "version": "1.2", "yanked": True},
             ],
-        }
+        },
+        type=ProjectFiles,
     )
     assert files.previous_version("2.0") == "2.0rc1"
     assert files.previous_version("1.2") == "1.1"

@@ -12,6 +12,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from spip.local.history import FILENAME, History
@@ -62,12 +63,13 @@ def planned(name: str, version: str, source: str = "index", **metadata: object) 
     info: dict[str, object] = {"url": url, "archive_info": {"hashes": {"sha256": "0" * 64}}}
     if source == "dir":
         info = {"url": f"file:///src/{name}", "dir_info": {}}
-    return PlannedDist.model_validate(
+    return msgspec.convert(
         {
             "download_info": info,
             "is_direct": source != "index",
             "metadata": {"name": name, "version": version, **metadata},
-        }
+        },
+        type=PlannedDist,
     )
 
 

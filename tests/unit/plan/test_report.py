@@ -46,3 +46,26 @@ def test_report_parsing_and_sources():
 def test_bad_report_is_a_report_error(text):
     with pytest.raises(ReportError):
         parse_report(text)
+
+
+def test_a_field_of_another_type_is_one_line_naming_where() -> None:
+    doc = {
+        "version": "1",
+        "install": [{"download_info": {"url": "https://f/a.whl"}, "metadata": {"name": 7}}],
+    }
+    with pytest.raises(ReportError) as raised:
+        parse_report(json.dumps(doc))
+    message = str(raised.value)
+    assert "\n" not in message and "$.install[0].metadata.name" in message
+
+
+def test_unknown_fields_are_ignored_and_the_plan_is_immutable() -> None:
+    entry = {
+        "download_info": {"url": "https://f/a-1.0-py3-none-any.whl", "new": {"x": 1}},
+        "metadata": {"name": "A", "version": "1.0", "license_expression": "MIT"},
+        "future": [1],
+    }
+    dist = parse_report(json.dumps({"version": "1", "install": [entry]})).install[0]
+    assert dist.name == "a" and dist.filename == "a-1.0-py3-none-any.whl"
+    with pytest.raises(AttributeError):
+        dist.is_yanked = True  # type: ignore[misc]
