@@ -277,7 +277,7 @@ def spip_pythonpath(env: dict[str, str], cwd: Path, python: str) -> dict[str, st
 
 
 # The modules spip needs from the bench's own environment (pyproject.toml's dependencies).
-SPIP_DEPENDENCIES = ("click", "httpx", "msgspec", "certifi", "jellyfish")
+SPIP_DEPENDENCIES: tuple[str, ...] = ("click", "httpx", "msgspec", "certifi", "jellyfish")
 SPIP_DEPENDENCIES += ("packaging", "tomli")  # tomli: Python < 3.11 only
 
 
@@ -308,6 +308,16 @@ def user_like_python(work: Path) -> str:
 
 
 # -- the runs ------------------------------------------------------------------------
+
+
+def uv_folder() -> str:
+    """The folder of the uv binary both sides of a uv case run: the one installed beside
+    the bench's Python (``.ci/run`` and ``make bench`` install it there), else the first
+    on PATH. Not a version manager's shim: pyenv's is a bash script that costs ~60 ms a
+    call here (uv's whole warm install is ~40 ms), and spip calls uv three times where
+    ``uv pip install`` is one call, so a shim would be timed, not uv or spip."""
+    beside = shutil.which("uv", path=str(Path(sys.executable).parent))
+    return str(Path(beside or find_tool("uv")).parent)
 
 
 class RunFailed(Exception):
@@ -410,6 +420,7 @@ class Bench:
         pip_cache, spip_cache = caches
         python = str(venv_python(venv))
         uv_env = {
+            "PATH": f"{uv_folder()}{os.pathsep}{self.setting.env.get('PATH', '')}",
             "UV_CACHE_DIR": str(pip_cache),
             "UV_INDEX_URL": self.setting.env.get("PIP_INDEX_URL", ""),
             "UV_NO_PROGRESS": "1",
@@ -426,7 +437,7 @@ class Bench:
             cmd = [python, str(script), "install", *targets, *ignore]
         elif tool == "uv":
             env = {**self.setting.env, **uv_env}
-            cmd = [find_tool("uv"), "pip", "install", "--python", python, *targets]
+            cmd = [find_tool("uv", env), "pip", "install", "--python", python, *targets]
         elif tool == "pipx":
             env = {**self.setting.env, **uv_env, **self._pipx_home(pip_cache)}
             cmd = [find_tool("pipx", env), "install", *targets]
@@ -439,6 +450,7 @@ class Bench:
                 "VIRTUAL_ENV": str(venv),
                 "PATH": f"{venv_python(venv).parent}{os.pathsep}{self.spip_env.get('PATH', '')}",
             }
+            uv_env["PATH"] = f"{uv_folder()}{os.pathsep}{env['PATH']}"
             head = [self.spip_python, "-m", "spip"]
             marks_path = self.work / "probe.json"
             if probe:

@@ -64,8 +64,10 @@ if TYPE_CHECKING:
 # a file name only (the index names it: nothing with a path or a URL is followed).
 _SELECTING = re.compile(r"DEBUG Selecting: \S+ \[[^\]]*\] \(([^\s()/\\:]+)\)$")
 _DEBUG = ("DEBUG ", "TRACE ")
+_INTERPRETER_READ = ("Using Python ", "Using CPython ", "DEBUG Solving with")
 MIN_UV = (0, 13)  # the first uv whose dry-run JSON spip was tried with
 KNOWN_SCHEMAS = ("preview",)  # uv's dry-run JSON schema versions spip reads
+READY_WAIT = 10.0  # seconds phase 2 waits for ready_install_cache at most
 # Variables through which uv takes packages from somewhere else than the command line.
 _SOURCE_VARIABLES = (
     "UV_INDEX",
@@ -359,20 +361,30 @@ class UvResolution:
             ]
         )
         self._stderr: list[str] = []
+        self._compile: subprocess.Popen[str] | None = None
+        self._compile_options = [*build, *held]
         assert self._dry.stderr is not None
         self._reader = threading.Thread(target=self._follow, args=(self._dry.stderr,), daemon=True)
         self._reader.start()
-        self._compile = installer.compile_requested([*build, *held])
 
     def _follow(self, stream: IO[str]) -> None:
-        """The dry-run's log, line by line: the files it selects go to :attr:`lines`."""
+        """The dry-run's log, line by line: the files it selects go to :attr:`lines`.
+
+        The compile beside it starts once the log says uv has read the target interpreter
+        (``Using Python``), or at the log's end: uv keeps that by the interpreter's path,
+        so the compile does not ask a new venv's interpreter a second time at once (~40 ms
+        of a CPU when both start together)."""
         try:
             for line in stream:
+                if self._compile is None and line.startswith(_INTERPRETER_READ):
+                    self._compile = self._installer.compile_requested(self._compile_options)
                 if (selected := _SELECTING.match(line)) is not None:
                     self.lines.put(selected[1])
                 if self._verbose or not line.startswith(_DEBUG):
                     self._stderr.append(line)
         finally:
+            if self._compile is None:
+                self._compile = self._installer.compile_requested(self._compile_options)
             self.lines.put(None)
 
     def _communicate(self) -> tuple[str, str]:
@@ -401,6 +413,7 @@ class UvResolution:
             self._installer.removals = planned_removals(stdout) if self._installer.sync else []
             if not pins:
                 return Resolution(0, json.dumps({"version": "1", "install": []}), "", stderr)
+            self._installer.ready_install_cache()
             files = self._installer.locate(pins, self._allowed, self._compile)
         except UvError as exc:
             return Resolution(1, None, stdout, stderr, error=str(exc))
@@ -431,6 +444,7 @@ class UvInstaller:
         self._python_version = ""
         self._dirs: subprocess.Popen[str] | None = None
         self._probe: subprocess.Popen[str] | None = None  # see probe_early
+        self._ready: subprocess.Popen[str] | None = None  # see ready_install_cache
 
     @classmethod
     def start(
@@ -665,6 +679,25 @@ class UvInstaller:
         self._dirs = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
         self._procs.append(self._dirs)
 
+    def ready_install_cache(self) -> None:
+        """Have uv read the target interpreter into the cache phase 2 uses, now, while the
+        checks run: uv keys what it knows of an interpreter by its path, so for a new venv
+        phase 2 would ask the interpreter again (~50 ms here, as long as the rest of a
+        warm phase 2). The answer is the interpreter's own; no file comes from it."""
+        if self.dry_run or self._ready is not None:
+            return
+        command = [self.uv, "--no-config", "--cache-dir", str(install_cache(self.cache_dir))]
+        command += ["python", "find", "--no-python-downloads", self.python]
+        self._ready = subprocess.Popen(
+            command,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            env=scrubbed_environ(os.environ),
+        )
+        self._procs.append(self._ready)
+
     def install_dirs(self) -> list[Path]:
         if self._dirs is None:
             return []
@@ -696,6 +729,9 @@ class UvInstaller:
         command = [self.uv, "--no-config", "pip", "install", "--python", self.python]
         command += ["--no-deps", *file_sources(self.cache_dir, plan, files, folder), *sources]
         command += ["--require-hashes", "-r", str(pins), *install_options(self.args)]
+        if self._ready is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._ready.wait(READY_WAIT)  # else phase 2 asks the interpreter itself
         status = install_call(command, env=scrubbed_environ(os.environ))
         return self._uninstall() if status == 0 and self.removals else status
 
@@ -732,8 +768,13 @@ def file_sources(
     except OSError as exc:
         log.debug("uv reads the verified files with no cache: %s", exc)
         return ["--no-cache", "--find-links", str(folder)]
-    cache = ["--cache-dir", str(cache_dir / "uv" / "cache")]
+    cache = ["--cache-dir", str(install_cache(cache_dir))]
     return [*cache, *(t for d in dirs for t in ("--find-links", str(d)))]
+
+
+def install_cache(cache_dir: Path) -> Path:
+    """The uv cache of phase 2: spip's own, never the user's (see :func:`file_sources`)."""
+    return cache_dir / "uv" / "cache"
 
 
 def hashed_pins(plan: Sequence[PlannedDist]) -> str:

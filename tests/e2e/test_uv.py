@@ -369,3 +369,51 @@ print(json.dumps(out))
     ]
     assert missing["status"] != 0 and missing["lines"] == []
     assert "no-such-project-here" in missing["stderr"] and "DEBUG" not in missing["stderr"]
+
+
+def test_phase_2s_cache_learns_the_interpreter_and_the_compile_waits_for_the_dry_run_to_read_it(
+    venv, uv_env, fake_index, unique_name, tmp_path
+):
+    name = unique_name("ready")
+    fake_index.publish(name, "1.0")
+    script = f"""
+import json, pathlib
+from spip.installer.uv import UvInstaller, install_cache
+from spip.installer.uv_args import parse
+cache = pathlib.Path({str(tmp_path / "spip-cache")!r})
+out = {{}}
+for case, args in (("install", [{name!r}]), ("dry-run", ["--dry-run", {name!r}])):
+    installer = UvInstaller.start({UV!r}, parse(args), cache / case)
+    installer.typed_names(pathlib.Path("."))
+    res = installer.resolve().wait()
+    ready = installer._ready
+    known = ready is not None and ready.wait() == 0
+    entries = list(install_cache(cache / case).glob("interpreter-v*/*"))
+    installer.cancel()
+    out[case] = {{"status": res.returncode, "report": res.report, "ready": known,
+                  "entries": len(entries)}}
+print(json.dumps(out))
+"""
+    import subprocess
+
+    from spip.installer.uv import _INTERPRETER_READ
+
+    env = {**uv_env, "VIRTUAL_ENV": str(venv.path)}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    out = json.loads(done.stdout)
+    install, dry = out["install"], out["dry-run"]
+    assert install["status"] == 0 and install["ready"] and install["entries"] >= 1
+    assert json.loads(install["report"])["install"][0]["download_info"]["archive_info"]
+    assert dry["status"] == 0 and not dry["ready"] and dry["entries"] == 0
+    # The line the compile waits for comes before uv resolves anything (else it would
+    # start at the log's end: later, still correct).
+    log = subprocess.run(
+        [UV, "pip", "install", "--dry-run", "-v", "--python", str(venv.python), name],
+        env=env,
+        capture_output=True,
+        text=True,
+    ).stderr.splitlines()
+    first = next(i for i, line in enumerate(log) if line.startswith(_INTERPRETER_READ))
+    assert first < next(i for i, line in enumerate(log) if "Selecting:" in line)
