@@ -9,9 +9,10 @@ else moves it to the quarantine and prints the command that restores it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from spip.afterinstall.snapshot import Snapshot, new_startup_files, owners
 from spip.checks.base import InstalledFile
@@ -25,8 +26,7 @@ if TYPE_CHECKING:
     from spip.policy.findings import Finding
 
 
-@dataclass(frozen=True)
-class Review:
+class Review(msgspec.Struct, frozen=True):
     """What the after-install review found and did."""
 
     findings: list[Finding]

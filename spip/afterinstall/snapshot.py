@@ -11,16 +11,15 @@ import csv
 import io
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
+import msgspec
 from packaging.utils import canonicalize_name
 
 from spip.checks.startup_rules import is_startup_name
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(msgspec.Struct, frozen=True):
     size: int
     mtime_ns: int
     is_dir: bool

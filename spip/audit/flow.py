@@ -12,6 +12,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import msgspec
+
 from spip.audit.environment import Environment, locate_files, read_environment, site_dirs
 from spip.audit.inputs import Kind, Manifest, kind_of, pyproject, requirements_file
 from spip.audit.locations import Location
@@ -36,8 +38,7 @@ from spip.policy.findings import Finding
 from spip.ui import output
 
 
-@dataclass(frozen=True)
-class AuditRequest:
+class AuditRequest(msgspec.Struct, frozen=True):
     """What to audit: ``files`` (their kind told by name), or the environment if none.
 
     ``pip_options``: index and target options for pip's resolution (``--index-url``,

@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
 from importlib.resources import files
+
+import msgspec
 
 __all__ = ["Alias", "load", "parse"]
 
 _HEADER = re.compile(r"^# spip-aliases snapshot=(\S+)")
 
 
-@dataclass(frozen=True)
-class Alias:
+class Alias(msgspec.Struct, frozen=True):
     project: str
     kind: str  # "command" or "import"
 

@@ -45,6 +45,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import msgspec
+
 from spip.index.errors import DataUnavailable
 from spip.policy.findings import Finding, Severity
 
@@ -79,16 +81,14 @@ class Stage(enum.Enum):
     INSTALLED = "installed"
 
 
-@dataclass(frozen=True)
-class DirectReference:
+class DirectReference(msgspec.Struct, frozen=True):
     """A direct reference (``name @ url``) a planned dependency declared, not yet fetched."""
 
     name: str
     url: str
 
 
-@dataclass(frozen=True)
-class InstalledFile:
+class InstalledFile(msgspec.Struct, frozen=True):
     """A startup file phase 2 added or changed, and the distribution whose RECORD lists it."""
 
     path: Path

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import msgspec
 from packaging.tags import Tag
 from packaging.version import InvalidVersion, Version
 
@@ -59,8 +60,7 @@ class Contents:
     startup_bytes: dict[str, bytes | None] = field(default_factory=dict, compare=False)
 
 
-@dataclass(frozen=True)
-class Baseline:
+class Baseline(msgspec.Struct, frozen=True):
     """The previous release, its file comparable with the planned one, and its contents."""
 
     version: str

@@ -16,9 +16,10 @@ name, or nothing older fits): MEDIUM, asked as without a cooldown; HIGH under
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from spip.checks.base import Check, DataUnavailable
 from spip.core import clock
@@ -45,8 +46,7 @@ def describe_age(seconds: float) -> str:
     return f"{count} {unit}{'' if count == 1 else 's'}"
 
 
-@dataclass(frozen=True)
-class Fresh:
+class Fresh(msgspec.Struct, frozen=True):
     """A planned release younger than the cooldown, and what to leave out to avoid it."""
 
     name: str

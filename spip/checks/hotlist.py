@@ -11,9 +11,9 @@ import functools
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from importlib.resources import files
 
+import msgspec
 from packaging.utils import canonicalize_name
 
 __all__ = ["EXTRA_RANK", "Hotlist", "HotlistError", "load", "parse", "snapshot_date"]
@@ -27,8 +27,7 @@ class HotlistError(Exception):
     """The shipped list cannot be read: a broken installation of spip."""
 
 
-@dataclass(frozen=True)
-class Hotlist:
+class Hotlist(msgspec.Struct, frozen=True):
     snapshot: str
     ranks: Mapping[str, int]
     digest: str = ""  # the sha256 of the list's text (what a prebuilt index was built from)

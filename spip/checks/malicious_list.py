@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
 from importlib.resources import files
 
+import msgspec
 from packaging.utils import canonicalize_version
 
 from spip.index.errors import DataUnavailable
@@ -24,8 +24,7 @@ EVERY_VERSION = "*"
 _HEADER = re.compile(r"^# spip-malicious snapshot=(\S+)")
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(msgspec.Struct, frozen=True):
     """One advisory: the versions it names (None: every version), its id and date."""
 
     versions: frozenset[str] | None
@@ -36,8 +35,7 @@ class Entry:
         return self.versions is None or canonicalize_version(version) in self.versions
 
 
-@dataclass(frozen=True)
-class KnownMalicious:
+class KnownMalicious(msgspec.Struct, frozen=True):
     snapshot: str
     entries: dict[str, list[Entry]]
 

@@ -26,10 +26,10 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import msgspec
 from packaging.utils import canonicalize_name
 
 from spip.policy.findings import Finding, Severity
@@ -177,8 +177,7 @@ _EDITABLE_NAME = re.compile(r"__editable__\.(?P<name>.+)-[^-]+\.pth")
 _EDITABLE_FINDER = re.compile(r"import (__editable___\w+_finder); \1\.install\(\)")
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(msgspec.Struct, frozen=True):
     """What one startup file does; ``severity`` None means known benign."""
 
     severity: Severity | None
@@ -326,8 +325,7 @@ def _classify(
     return Verdict(Severity.LOW, "only adds folders to sys.path (no code runs)")
 
 
-@dataclass(frozen=True)
-class Seen:
+class Seen(msgspec.Struct, frozen=True):
     """A startup file that is not known benign: its root name, verdict and content hash."""
 
     name: str

@@ -23,11 +23,12 @@ import functools
 import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
 from importlib.resources import files
 from typing import TYPE_CHECKING, Protocol
 
 import jellyfish
+import msgspec
+import msgspec.structs
 from packaging.utils import canonicalize_name
 
 from spip.checks import aliases, hotlist, typosquat_index
@@ -103,8 +104,7 @@ _CORE = re.compile(
 _RUNS = re.compile(r"(.)\1{2,}")
 
 
-@dataclass(frozen=True)
-class Lookalike:
+class Lookalike(msgspec.Struct, frozen=True):
     """A name that looks like a popular one: what it imitates, how, and how surely."""
 
     name: str
@@ -571,7 +571,14 @@ async def run(dist: PlannedDist, ctx: CheckContext) -> list[Finding]:
     marks = await _small_project(dist, ctx)
     if not marks:
         return [_finding(found, dist.version, required_by)]
-    return [_finding(replace(found, severity=Severity.MEDIUM), dist.version, required_by, marks)]
+    return [
+        _finding(
+            msgspec.structs.replace(found, severity=Severity.MEDIUM),
+            dist.version,
+            required_by,
+            marks,
+        )
+    ]
 
 
 async def unresolvable(names: Sequence[str], ctx: CheckContext) -> list[Finding]:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from urllib.parse import unquote
 
+import msgspec
 from packaging.tags import Tag
 from packaging.utils import (
     InvalidSdistFilename,
@@ -18,8 +18,7 @@ from packaging.version import InvalidVersion, Version
 SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tgz")
 
 
-@dataclass(frozen=True)
-class DistFilename:
+class DistFilename(msgspec.Struct, frozen=True):
     """A parsed wheel or sdist file name (``tags`` is empty for an sdist)."""
 
     filename: str

@@ -11,9 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from spip.core.atomic import atomic_write
 from spip.core.logs import log
@@ -22,8 +23,7 @@ from spip.core.logs import log
 FORMAT = "http-v1"
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(msgspec.Struct, frozen=True):
     data: Any
     stored: float
     etag: str | None = None

@@ -13,14 +13,14 @@ import configparser
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 PIP_DEFAULT_TIMEOUT = 15.0
 
 
-@dataclass(frozen=True)
-class NetSettings:
+class NetSettings(msgspec.Struct, frozen=True):
     proxy: str | None = None
     cert: str | None = None
     client_cert: str | None = None

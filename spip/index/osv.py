@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
 
@@ -43,8 +42,7 @@ def advisory_link(advisory_id: str) -> str:
     return f"https://osv.dev/vulnerability/{quote(advisory_id, safe='')}"
 
 
-@dataclass(frozen=True)
-class Advisory:
+class Advisory(msgspec.Struct, frozen=True):
     """A known-malicious advisory naming a release."""
 
     id: str

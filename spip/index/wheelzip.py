@@ -41,6 +41,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Protocol, TypeVar
 
+import msgspec
+
 from spip.ui.sanitize import neutralise
 
 if TYPE_CHECKING:
@@ -153,8 +155,7 @@ def _show(name: str) -> str:
 # ---- the zip structure ----------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Member:
+class Member(msgspec.Struct, frozen=True):
     """One central-directory entry: the name pip sees, where it lands, where its data is."""
 
     name: str
@@ -226,8 +227,7 @@ class _Sparse:
         raise _Missing(offset, end)
 
 
-@dataclass(frozen=True)
-class _Layout:
+class _Layout(msgspec.Struct, frozen=True):
     cd_start: int
     cd_size: int
     count: int
@@ -695,8 +695,7 @@ def _parse(reader: _Reader, label: str) -> list[Member]:
 # ---- sdists ---------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Sdist:
+class Sdist(msgspec.Struct, frozen=True):
     """An sdist's member names (without the top folder) and the few files read from it."""
 
     names: list[str]

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import queue
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
+
+import msgspec
 
 if TYPE_CHECKING:
     from spip.installer.pip_args import VersionLimits
@@ -22,8 +23,7 @@ if TYPE_CHECKING:
     from spip.plan.report import PlannedDist
 
 
-@dataclass(frozen=True)
-class Resolution:
+class Resolution(msgspec.Struct, frozen=True):
     """What a planning run gave.
 
     ``report``: the plan as pip's installation report (JSON text; None on failure);
@@ -45,17 +45,16 @@ class Resolution:
     report: str | None
     stdout: str
     stderr: str
-    missing: list[str] = field(default_factory=list)
-    conflicts: list[str] = field(default_factory=list)
-    python_ignored: list[str] = field(default_factory=list)
+    missing: list[str] = msgspec.field(default_factory=list)
+    conflicts: list[str] = msgspec.field(default_factory=list)
+    python_ignored: list[str] = msgspec.field(default_factory=list)
     error: str = ""
     stopped: Stopped | None = None
     build_plan: str | None = None
     replan_build: Callable[[HoldBack], tuple[str | None, str]] | None = None
 
 
-@dataclass(frozen=True)
-class BuildDeps:
+class BuildDeps(msgspec.Struct, frozen=True):
     """The checked build dependencies of builds asking for ``requires``: ``plan``, whose
     files spip verified into ``folder``. The installer fills such a build environment
     with exactly those files."""
@@ -65,8 +64,7 @@ class BuildDeps:
     folder: Path
 
 
-@dataclass(frozen=True)
-class HoldBack:
+class HoldBack(msgspec.Struct, frozen=True):
     """The cooldown's orders for a planning run: leave out every release uploaded after
     ``cutoff``. ``versions``: those releases, per project (PEP 503 name), for an
     installer that cannot filter by upload time; ``everywhere``: the cutoff may apply to

@@ -13,8 +13,9 @@ distribution records the sdist as its origin, as ``pip install ./x.tar.gz`` does
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from spip.core.distfiles import SDIST_SUFFIXES, parse_dist_filename
 from spip.core.hashing import sha256_file
@@ -48,8 +49,7 @@ _BUILD_OPTIONS = (
 )
 
 
-@dataclass(frozen=True)
-class Built:
+class Built(msgspec.Struct, frozen=True):
     """A wheel built from a local sdist, and the sdist's PEP 610 record."""
 
     wheel: Path

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import msgspec
+
 from spip.index.netconf import pip_flag, pip_list_setting, pip_setting
 
 if TYPE_CHECKING:
@@ -138,8 +140,7 @@ class ArgsError(Exception):
     """The command line or a requirements file could not be read."""
 
 
-@dataclass(frozen=True)
-class Option:
+class Option(msgspec.Struct, frozen=True):
     """One option as typed: its canonical long-or-short name, value, and original tokens."""
 
     name: str
@@ -238,8 +239,7 @@ _LONG_ALIASES = {
 }
 
 
-@dataclass(frozen=True)
-class Grammar:
+class Grammar(msgspec.Struct, frozen=True):
     """An installer's option syntax: which options take a value, and their short forms."""
 
     value_options: frozenset[str] | set[str]
@@ -379,8 +379,7 @@ def _typed_requirements(parsed: PipInstallArgs, cwd: Path) -> list[Requirement]:
     return found
 
 
-@dataclass(frozen=True)
-class VersionLimits:
+class VersionLimits(msgspec.Struct, frozen=True):
     """What the user said of versions (command line, ``-r`` and ``-c`` files), by PEP 503
     name: ``pinned`` to one version (``==1.0``, ``===1.0``, no wildcard), and
     ``constrained`` by any specifier (the pinned ones included)."""

@@ -54,9 +54,10 @@ same version; the one this guard runs sees nothing but the checked files.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+
+import msgspec
 
 # Runs inside the warm pip, after pip was imported, when the order carries a guard.
 GUARD_SCRIPT = """
@@ -162,8 +163,7 @@ def _spip_guard(guard):
 StopKind = Literal["sdist", "direct", "build", "unguarded"]
 
 
-@dataclass(frozen=True)
-class BuildPins:
+class BuildPins(msgspec.Struct, frozen=True):
     """The checked files a build environment asking for ``requires`` gets: ``pins``, a
     requirements file of ``name==version --hash=sha256:...`` lines, all in ``folder``."""
 
@@ -172,8 +172,7 @@ class BuildPins:
     pins: Path
 
 
-@dataclass(frozen=True)
-class Guard:
+class Guard(msgspec.Struct, frozen=True):
     """What the guarded pip may build: ``sources`` (projects, from the index's sdists),
     ``urls`` (direct references a dependency declared), or every sdist (``all_sources``:
     the user's own ``--no-binary :all:``); and with what build dependencies (``builds``:
@@ -199,8 +198,7 @@ class Guard:
         }
 
 
-@dataclass(frozen=True)
-class Stopped:
+class Stopped(msgspec.Struct, frozen=True):
     """What the guard stopped pip before building: the index's sdist of ``name``
     (``sdist``), a direct reference a dependency declared (``direct``: ``url``), the
     build dependencies ``requires`` of ``name`` (``build``), or nothing because this pip

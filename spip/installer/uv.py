@@ -31,9 +31,10 @@ import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
+
+import msgspec
 
 from spip.core.atomic import atomic_link, atomic_write
 from spip.core.hashing import sha256_file
@@ -149,8 +150,7 @@ def planned_removals(text: str) -> list[str]:
     return [n for n in dict.fromkeys(removed) if n not in installed]
 
 
-@dataclass(frozen=True)
-class LockedFile:
+class LockedFile(msgspec.Struct, frozen=True):
     name: str
     version: str
     url: str

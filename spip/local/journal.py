@@ -11,9 +11,10 @@ import contextlib
 import json
 import os
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from spip.core.atomic import atomic_write
 from spip.core.pids import alive
@@ -21,8 +22,7 @@ from spip.core.pids import alive
 FOLDER = "journal"
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(msgspec.Struct, frozen=True):
     """An install under way: who, when, what, where, and the startup files there before."""
 
     pid: int

@@ -18,9 +18,11 @@ import os
 import secrets
 import shutil
 import time
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+import msgspec
+import msgspec.structs
 
 from spip.core.atomic import atomic_write
 from spip.core.hashing import sha256_file
@@ -33,8 +35,7 @@ class QuarantineError(Exception):
     """A quarantine entry cannot be made or restored; the message says why."""
 
 
-@dataclass(frozen=True)
-class Quarantined:
+class Quarantined(msgspec.Struct, frozen=True):
     """One quarantine entry, as its manifest records it."""
 
     id: str
@@ -46,7 +47,7 @@ class Quarantined:
     sha256: str | None
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return msgspec.structs.asdict(self)
 
     @property
     def restore_command(self) -> str:
@@ -121,8 +122,11 @@ def quarantine_file(
 def _load(folder: Path) -> Quarantined | None:
     try:
         data = json.loads((folder / _MANIFEST).read_text(encoding="utf-8"))
-        entry = Quarantined(**{k: data.get(k) for k in Quarantined.__dataclass_fields__})
-    except (OSError, ValueError, TypeError):
+        if not isinstance(data, dict):
+            return None
+        known = {k: data.get(k) for k in Quarantined.__struct_fields__}
+        entry = msgspec.convert(known, Quarantined)  # each field of its type, or no entry
+    except (OSError, ValueError):
         return None
     if entry.id != folder.name or not isinstance(entry.origin, str):
         return None

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+
+import msgspec
 
 from spip.policy.config import Config
 from spip.policy.findings import Finding, Severity
@@ -32,8 +33,7 @@ class Action(enum.Enum):
     STOP = "stop"
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(msgspec.Struct, frozen=True):
     proceed: bool
     # Findings that made the gate ask or stop (empty when it only warned).
     blocking: tuple[Finding, ...]
