@@ -371,9 +371,9 @@ class UvResolution:
         """The dry-run's log, line by line: the files it selects go to :attr:`lines`.
 
         The compile beside it starts once the log says uv has read the target interpreter
-        (``Using Python``), or at the log's end: uv keeps that by the interpreter's path,
-        so the compile does not ask a new venv's interpreter a second time at once (~40 ms
-        of a CPU when both start together)."""
+        (``Using Python``), or at the log's end after a dry-run that planned: uv keeps what
+        it read by the interpreter's path, so the compile does not ask a new venv's
+        interpreter a second time at once (~40 ms of a CPU when both start together)."""
         try:
             for line in stream:
                 if self._compile is None and line.startswith(_INTERPRETER_READ):
@@ -383,7 +383,8 @@ class UvResolution:
                 if self._verbose or not line.startswith(_DEBUG):
                     self._stderr.append(line)
         finally:
-            if self._compile is None:
+            # Not for a dry-run that failed or was stopped (Ctrl-C): its plan is not read.
+            if self._compile is None and self._dry.wait() == 0:
                 self._compile = self._installer.compile_requested(self._compile_options)
             self.lines.put(None)
 
