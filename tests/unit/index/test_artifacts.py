@@ -77,6 +77,7 @@ def test_a_file_prefetched_from_another_url_is_waited_for_by_name(
     wheel = fake_index.publish(name, "1.0")
     url = fake_index.file_url(wheel.name)
     plan = planned(url + "?from=report", hashlib.sha256(wheel.read_bytes()).hexdigest(), name)
+    fake_index.delay = 0.1  # both requests under way at once: the prefetch cannot end first
     files, downloaded = asyncio.run(
         fetch_all(plan, tmp_path, prefetch=url, filename=wheel.name if named else None)
     )
