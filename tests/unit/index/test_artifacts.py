@@ -34,7 +34,10 @@ async def fetch_all(plan, cache_dir, prefetch: str | None = None, filename: str 
             if prefetch:
                 artifacts.prefetch(prefetch, filename)
             artifacts.start(plan)
-            return await artifacts.wait_all(), artifacts.downloaded_bytes
+            files = await artifacts.wait_all()
+            # a prefetch no planned file waited for may still be under way: its bytes count
+            await asyncio.gather(*artifacts._prefetches.values())
+            return files, artifacts.downloaded_bytes
         finally:
             artifacts.cleanup()
 
