@@ -128,7 +128,7 @@ def _load(folder: Path) -> Quarantined | None:
         entry = msgspec.convert(known, Quarantined)  # each field of its type, or no entry
     except (OSError, ValueError):
         return None
-    if entry.id != folder.name or not isinstance(entry.origin, str):
+    if entry.id != folder.name:
         return None
     # An entry whose file never arrived (interrupted run) left the file where it was.
     return entry if (folder / Path(entry.origin).name).exists() else None

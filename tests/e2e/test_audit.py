@@ -158,6 +158,17 @@ def test_a_lock_that_is_not_one_is_a_clear_error(run_spip, tmp_path):
     assert "not a PEP 751 lock file" in result.stderr and "Traceback" not in result.stderr
 
 
+def test_a_lock_entry_with_a_value_of_another_type_is_one_line(run_spip, tmp_path):
+    lock = (
+        'lock-version = "1.0"\ncreated-by = "test"\n\n[[packages]]\nname = "x"\n'
+        'version = "1.0"\n[packages.vcs]\nurl = "https://example.org/x.git"\ncommit-id = 5\n'
+    )
+    (tmp_path / "pylock.toml").write_text(lock)
+    result = run_spip("audit", "pylock.toml")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "package x" in result.stderr and "commit_id" in result.stderr
+
+
 def test_the_environment_startup_files_already_installed_are_found(
     run_spip, venv, fake_index, unique_name, tmp_path
 ):
