@@ -11,8 +11,6 @@ by the distribution whose ``RECORD`` lists them.
 
 from __future__ import annotations
 
-import email
-import email.message
 import json
 import subprocess
 from collections.abc import Sequence
@@ -32,24 +30,13 @@ from spip.core.distfiles import parse_dist_filename
 from spip.index.errors import DataUnavailable
 from spip.installer.install_dirs import install_dirs, install_dirs_command
 from spip.installer.pip_args import parse
+from spip.plan.metadata import metadata_json
 from spip.plan.report import DownloadInfo, PlannedDist
 
 if TYPE_CHECKING:
     from spip.index.pypi import PyPIClient
 
 INDEX_INSTALLERS = ("pip", "uv")
-_LISTS = {"Project-URL": "project_url", "Requires-Dist": "requires_dist"}
-_FIELDS = {
-    "Name": "name",
-    "Version": "version",
-    "Summary": "summary",
-    "Home-page": "home_page",
-    "Download-URL": "download_url",
-    "Author": "author",
-    "Author-email": "author_email",
-    "Maintainer": "maintainer",
-    "Maintainer-email": "maintainer_email",
-}
 
 
 @dataclass
@@ -101,24 +88,11 @@ def _read(path: Path) -> str | None:
         return None
 
 
-def _metadata(text: str) -> dict[str, Any]:
-    message = email.message_from_string(text)
-    meta: dict[str, Any] = {
-        attr: str(message[key]) for key, attr in _FIELDS.items() if message[key] is not None
-    }
-    for key, attr in _LISTS.items():
-        meta[attr] = [str(v) for v in message.get_all(key) or []]
-    body = message.get_payload()
-    description = message["Description"]
-    meta["description"] = body if isinstance(body, str) and body.strip() else description
-    return meta
-
-
 def _planned(info: Path) -> PlannedDist | None:
     text = _read(info / "METADATA")
     if text is None:
         return None
-    meta = _metadata(text)
+    meta = metadata_json(text)
     if not meta.get("name") or not meta.get("version"):
         return None
     record: dict[str, Any] = {"metadata": meta, "requested": (info / "REQUESTED").exists()}

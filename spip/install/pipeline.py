@@ -38,6 +38,7 @@ from spip.install import cooldown
 from spip.install.builddeps import check_build_deps
 from spip.install.headstart import HeadStart
 from spip.install.outcome import finish, interrupted_install, letting_finish, pass_gate, refuse
+from spip.install.wheel_metadata import with_wheel_metadata
 from spip.installer.base import HoldBack
 from spip.installer.pip_args import VersionLimits
 from spip.installer.pip_process import python_version
@@ -130,7 +131,7 @@ async def _steps(
         return state.status
     if not plan(state, installer, resolution, session.ctx):
         return state.status
-    verdict = await check(state, session)
+    verdict = await check(state, session, resolution.metadata_from_files)
     if verdict is None:
         return state.status
     if state.dry_run:
@@ -322,15 +323,20 @@ def plan(
     return True
 
 
-async def check(state: InstallState, session: _Session) -> gate.Verdict | None:
+async def check(
+    state: InstallState, session: _Session, metadata_from_files: bool = False
+) -> gate.Verdict | None:
     """Every check on every planned distribution, while the files download; then the gate.
 
     A dry run fetches and verifies the files too: the content checks read those copies.
+    ``metadata_from_files``: the plan's metadata is read from those copies first (uv's).
     None when the run ended here: a planned wheel must not be installed whatever the gate
     says (pip would refuse it or leave it half-installed, or a check could not read it).
     """
     session.artifacts.start(state.plan)  # downloads overlap the checks
     start = state.since_start()
+    if metadata_from_files:
+        state.plan = await with_wheel_metadata(state.plan, session.artifacts)
     session.ctx.plan = state.plan
     findings = await noting_wait(check_plan(session.ctx), _index_wait(session))
     state.timings["checks"] = state.since_start() - start

@@ -33,6 +33,8 @@ class Resolution(msgspec.Struct, frozen=True):
     for their Requires-Python; ``stdout``/``stderr``: the installer's own output,
     shown when it failed;
     ``error``: why spip cannot read the plan the installer gave (spip stops, exit 11);
+    ``metadata_from_files``: the report's ``metadata`` holds each name and version only,
+    the rest is read from each planned wheel's verified copy (uv writes no report);
     ``stopped``: what the installer was stopped before building (its code would have
     run before the gate): an sdist, a direct reference a dependency declared, or a
     build's build dependencies; for those, ``build_plan`` is the installer's plan of
@@ -49,6 +51,7 @@ class Resolution(msgspec.Struct, frozen=True):
     conflicts: list[str] = msgspec.field(default_factory=list)
     python_ignored: list[str] = msgspec.field(default_factory=list)
     error: str = ""
+    metadata_from_files: bool = False
     stopped: Stopped | None = None
     build_plan: str | None = None
     replan_build: Callable[[HoldBack], tuple[str | None, str]] | None = None

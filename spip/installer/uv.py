@@ -7,10 +7,9 @@
   requirements, with the user's index settings, gives each file's URL and sha256 (the
   wheel picked is the one the target interpreter ranks first, as uv does). A compile
   is a fresh resolution, so only its entries whose version the dry-run planned are
-  used; the rest are asked for by exact pin (``--no-deps``) after the dry-run. Each
-  file's core metadata comes from spip's verified copy when it has one, else from its
-  PEP 658 ``.metadata`` file. spip turns that into the plan the checks read (pip's
-  report shape);
+  used; the rest are asked for by exact pin (``--no-deps``) after the dry-run. spip
+  turns that into the plan the checks read (pip's report shape), each file's core
+  metadata read from spip's verified copy of it (:mod:`spip.install.wheel_metadata`);
 - the install: ``uv --no-config pip install --offline --no-deps --no-index
   --find-links DIR --require-hashes`` of those pins, with the variables that add
   sources scrubbed, so uv can take no file but the verified ones. Its cache is spip's
@@ -30,16 +29,13 @@ import subprocess
 import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 import msgspec
 
 from spip.core.atomic import atomic_link, atomic_write
-from spip.core.hashing import sha256_file
 from spip.core.logs import log
-from spip.index.store import stored_file
 from spip.installer.base import BuildDeps, HoldBack, Resolution
 from spip.installer.install_dirs import install_dirs, install_dirs_command
 from spip.installer.pip_args import (
@@ -218,92 +214,21 @@ def locked_files(
     return out
 
 
-def core_metadata(name: str, version: str, text: str | None) -> dict[str, Any]:
-    """pip's JSON rendering of a METADATA file (what the plan's ``metadata`` holds)."""
-    from email.parser import HeaderParser
-
-    meta: dict[str, Any] = {"name": name, "version": version}
-    if text is None:
-        return meta
-    message = HeaderParser().parsestr(text)
-    for header in ("Summary", "Home-page", "Author", "Author-email", "Maintainer-email"):
-        if message.get(header):
-            meta[header.lower().replace("-", "_")] = str(message[header])
-    meta["project_url"] = [str(v) for v in message.get_all("Project-URL") or []]
-    meta["requires_dist"] = [str(v) for v in message.get_all("Requires-Dist") or []]
-    body = message.get_payload()
-    meta["description"] = str(message.get("Description") or body or "") or None
-    return meta
-
-
-def _stored_metadata(file: LockedFile, cache_dir: Path) -> str | None:
-    """The METADATA of the wheel spip already verified and keeps (None if it has none)."""
-    import zipfile
-
-    stored = stored_file(cache_dir, file.sha256)
-    if not file.url.endswith(".whl") or not stored.is_file():
-        return None
-    try:
-        if sha256_file(stored) != file.sha256:
-            return None
-        with zipfile.ZipFile(stored) as wheel:
-            for info in wheel.infolist():
-                parts = info.filename.split("/")
-                top_level = len(parts) == 2 and parts[0].endswith(".dist-info")
-                if top_level and parts[1] == "METADATA" and info.file_size < 1 << 20:
-                    return wheel.read(info).decode("utf-8", "replace")
-    except (OSError, zipfile.BadZipFile) as exc:
-        log.debug("cannot read the metadata of %s: %s", stored, exc)
-    return None
-
-
-def _fetch_metadata(files: Sequence[LockedFile]) -> list[str | None]:
-    """Each wheel's PEP 658 metadata file (None where the index has none: a help only,
-    the checks read the index's release data and the file itself)."""
-    import httpx
-
-    from spip.index.http import MAX_CONNECTIONS
-
-    def one(client: httpx.Client, file: LockedFile) -> str | None:
-        if not file.url.endswith(".whl"):
-            return None
-        try:
-            answer = client.get(file.url + ".metadata")
-        except httpx.HTTPError as exc:
-            log.debug("no metadata file for %s: %s", file.url, exc)
-            return None
-        return answer.text if answer.status_code == 200 else None
-
-    with (
-        httpx.Client(timeout=15, follow_redirects=True) as client,
-        ThreadPoolExecutor(MAX_CONNECTIONS) as pool,
-    ):
-        return list(pool.map(lambda f: one(client, f), files))
-
-
-def plan_metadata(files: Sequence[LockedFile], cache_dir: Path) -> list[str | None]:
-    """Each file's METADATA: from spip's verified copy (a warm install asks the index
-    nothing), else from the index's ``.metadata`` files, fetched concurrently."""
-    found = [_stored_metadata(f, cache_dir) for f in files]
-    wanted = [f for f, text in zip(files, found, strict=True) if text is None]
-    fetched = iter(_fetch_metadata(wanted) if wanted else [])
-    return [text if text is not None else next(fetched) for text in found]
-
-
 def synthesised_report(
     files: Sequence[LockedFile],
     requested: Sequence[str],
-    metadata: Sequence[str | None],
     environment: Mapping[str, str] | None = None,
 ) -> str:
-    """The plan in pip's installation report format (version 1), for the checks."""
+    """The plan in pip's installation report format (version 1), for the checks: each
+    file's metadata is its name and version (the rest is read from the verified file,
+    :attr:`Resolution.metadata_from_files`)."""
     install = [
         {
             "download_info": {"url": f.url, "archive_info": {"hashes": {"sha256": f.sha256}}},
             "requested": _canonical(f.name) in requested,
-            "metadata": core_metadata(f.name, f.version, text),
+            "metadata": {"name": f.name, "version": f.version},
         }
-        for f, text in zip(files, metadata, strict=True)
+        for f in files
     ]
     return json.dumps({"version": "1", "install": install, "environment": environment or {}})
 
@@ -418,10 +343,9 @@ class UvResolution:
             files = self._installer.locate(pins, self._allowed, self._compile)
         except UvError as exc:
             return Resolution(1, None, stdout, stderr, error=str(exc))
-        metadata = plan_metadata(files, self._installer.cache_dir)
         environment = self._installer.environment()
-        report = synthesised_report(files, self._installer.requested, metadata, environment)
-        return Resolution(0, report, "", "")
+        report = synthesised_report(files, self._installer.requested, environment)
+        return Resolution(0, report, "", "", metadata_from_files=True)
 
 
 class UvInstaller:

@@ -117,6 +117,25 @@ def test_file_swapped_after_planning_is_never_installed(
     assert not (venv.site_packages / "evil.pth").exists()
 
 
+def test_checks_read_the_metadata_of_the_very_wheel_uv_installs(
+    run_spip, uv_env, venv, fake_index, unique_name, tmp_path
+):
+    """uv's plan names files only: each wheel's metadata comes from spip's verified copy of
+    it, not from the index's separate ``.metadata`` file (here a clean one)."""
+    name = unique_name("uvmeta")
+    wheel = fake_index.publish(
+        name, "1.0", metadata={"Project-URL": ["Homepage, https://bit.ly/xyz"]}
+    )
+    fake_index.serve_metadata_of(wheel.name, build_wheel(tmp_path / "clean", name, "1.0"))
+    fake_index.fail(name, "404")  # no JSON API for it: the checks read the plan's metadata
+    report = tmp_path / "f.json"
+    result = spip_uv(run_spip, uv_env, "install", name, "--findings-json", report)
+    assert result.returncode == 0, result.stderr  # LOW findings warn and continue
+    found = {(f["check"], f["package"]) for f in json.loads(report.read_text())["findings"]}
+    assert ("suspicious-url", name) in found
+    assert underscore_name(name) in installed(venv)
+
+
 def _phase2(
     venv, folder: Path, name: str, sha256: str, env: dict, cwd: Path, *args: str, cache: Path
 ) -> int:
@@ -129,7 +148,7 @@ from spip.installer.uv_args import parse
 from spip.plan.report import parse_report
 url = "http://x/{underscore_name(name)}-1.0-py3-none-any.whl"
 file = LockedFile({name!r}, "1.0", url, {sha256!r})
-plan = parse_report(synthesised_report([file], [], [None])).install
+plan = parse_report(synthesised_report([file], [])).install
 cache = pathlib.Path({str(cache)!r})
 installer = UvInstaller({UV!r}, parse({list(args)!r}), {str(venv.python)!r}, cache)
 folder = pathlib.Path({str(folder)!r})

@@ -125,7 +125,7 @@ from spip.installer.uv_tool import UvToolInstaller
 from spip.installer.uv_tool_args import parse
 from spip.plan.report import parse_report
 url = "http://x/{underscore_name(name)}-1.0-py3-none-any.whl"
-plan = parse_report(synthesised_report([LockedFile({name!r}, "1.0", url, "0" * 64)], [], [None]))
+plan = parse_report(synthesised_report([LockedFile({name!r}, "1.0", url, "0" * 64)], []))
 installer = UvToolInstaller({UV!r}, parse("install", [{name!r}]), pathlib.Path("cache"), None)
 folder = pathlib.Path({str(folder)!r})
 status = installer.install(plan.install, {{plan.install[0].name: folder}}, folder)

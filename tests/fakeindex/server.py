@@ -921,6 +921,15 @@ class FakeIndex:
                 raise KeyError(filename)
             self._swaps[filename] = Swap(other.read_bytes(), after)
 
+    def serve_metadata_of(self, filename: str, other: Path) -> None:
+        """Serve the METADATA of the wheel ``other`` as ``filename``'s PEP 658 ``.metadata``
+        (its hash on the simple pages too): an index whose metadata file is not the
+        wheel's own. The file, its hashes and the JSON API stay."""
+        metadata = read_core_metadata(other)[0]
+        with self._lock:
+            self._files[filename].metadata = metadata
+            self._serial += 1
+
     @property
     def requests(self) -> list[LoggedRequest]:
         """A snapshot of the requests answered since the last ``clear_log()``/``reset()``."""
