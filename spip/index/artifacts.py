@@ -15,7 +15,7 @@ import asyncio
 import hashlib
 import os
 import shutil
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -66,6 +66,8 @@ class Artifacts:
         self._tasks: dict[str, asyncio.Task[Path | None]] = {}
         self._wheels: set[str] = set()
         self._prefetches: dict[str, asyncio.Task[None]] = {}  # by URL, and by file name
+        self._finding: set[str] = set()  # file names whose prefetch still looks for a URL
+        self._planned: set[str] = set()  # the planned files' names (see start)
         self.errors: dict[str, str] = {}
         self._unfit: dict[str, str] = {}  # by name: why the file must not be installed
         self._checked: dict[str, asyncio.Task[None]] = {}  # local wheels not fetched
@@ -74,22 +76,40 @@ class Artifacts:
     def start(self, plan: Sequence[PlannedDist]) -> None:
         for dist in plan:
             if dist.fetchable and dist.name not in self._tasks:
+                self._planned.add(dist.filename)
                 self._tasks[dist.name] = asyncio.ensure_future(self._fetch(dist))
                 if dist.is_wheel:
                     self._wheels.add(dist.name)
 
-    def prefetch(self, url: str, filename: str | None = None) -> None:
+    def prefetch(self, url: str) -> None:
         """Start downloading a file pip is looking at, before its plan is known.
 
         Its sha256 is not known yet, so the file goes into the content-addressed
         store under its own digest; :meth:`start` uses it only when pip's report
-        names that very digest. ``filename``: the planned file this is, when the
-        URL is not the one pip used (found in the index's documents).
+        names that very digest.
         """
         if url not in self._prefetches and urlsplit(url).scheme in ("http", "https"):
             self._prefetches[url] = asyncio.ensure_future(self._prefetch(url))
-            if filename:
-                self._prefetches.setdefault(filename, self._prefetches[url])
+
+    def prefetch_found(self, filename: str, url: Awaitable[str | None]) -> None:
+        """Start downloading a file an installer names without its URL (newer pips, uv),
+        once ``url`` found it (the index's documents; None: not found; it never raises).
+        The planned fetch of ``filename`` waits for this prefetch, unless it starts
+        while the URL is still being looked for: it then downloads the file itself, and
+        this prefetch stops there (one download, either way)."""
+        if filename not in self._prefetches:
+            self._finding.add(filename)
+            self._prefetches[filename] = asyncio.ensure_future(self._found(filename, url))
+
+    async def _found(self, filename: str, url: Awaitable[str | None]) -> None:
+        try:
+            found = await url
+        finally:
+            self._finding.discard(filename)
+        if found is not None and filename not in self._planned:
+            self.prefetch(found)
+            if found in self._prefetches:
+                await self._prefetches[found]
 
     async def local_file(self, dist: PlannedDist) -> Path | None:
         """The verified copy (or the user's own local file, or a ``file://`` file pip
@@ -170,7 +190,7 @@ class Artifacts:
     async def _fetch(self, dist: PlannedDist) -> Path | None:
         assert dist.sha256
         prefetch = self._prefetches.get(dist.url) or self._prefetches.get(dist.filename)
-        if prefetch is not None:
+        if prefetch is not None and dist.filename not in self._finding:
             await asyncio.wait([prefetch])
         dest = self.folder / dist.filename
         cached = self._cached(dist.sha256)

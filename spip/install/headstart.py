@@ -17,10 +17,11 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from spip.checks.base import CheckContext
+from spip.checks.base import CheckContext, DataUnavailable
 from spip.checks.registry import prefetch
 from spip.core.distfiles import parse_dist_filename
 from spip.core.logs import log
+from spip.index.errors import ClientSettingsError
 
 # A file pip names while it resolves: "Obtaining dependency information for x from
 # URL.metadata", "Downloading URL (12 kB)"; newer pips (and pypi.org's files in any
@@ -57,14 +58,17 @@ class HeadStart:
         if self._fetch and file.startswith(("https://", "http://")):
             self.ctx.artifacts.prefetch(file)
         elif self._fetch and found is not None:
-            self._background(self._prefetch_named(name, version, filename))
+            self.ctx.artifacts.prefetch_found(filename, self._url_of(name, version, filename))
 
-    async def _prefetch_named(self, name: str, version: str, filename: str) -> None:
-        """Start downloading a file named without its URL (newer pips; pypi.org's files):
-        the index's release document has it."""
-        found = (await self.ctx.pypi.release(name, version)).file(None, filename)
-        if found is not None and found.url:
-            self.ctx.artifacts.prefetch(found.url, filename)
+    async def _url_of(self, name: str, version: str, filename: str) -> str | None:
+        """The URL of a file named without it (newer pips; pypi.org's files; uv): the
+        index's release document has it."""
+        try:
+            found = (await self.ctx.pypi.release(name, version)).file(None, filename)
+        except (DataUnavailable, ClientSettingsError) as exc:  # the checks say it again
+            log.debug("no URL for %s: %s", filename, exc)
+            return None
+        return found.url if found is not None and found.url else None
 
     @staticmethod
     def _background(job: Awaitable[object]) -> None:

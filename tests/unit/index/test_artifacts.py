@@ -27,12 +27,28 @@ def planned(url: str, sha256: str, name: str = "pkg"):
     return parse_report(json.dumps(doc)).install
 
 
-async def fetch_all(plan, cache_dir, prefetch: str | None = None, filename: str | None = None):
+async def fetch_all(
+    plan,
+    cache_dir,
+    prefetch: str | None = None,
+    found: tuple[str, str] | None = None,
+    head_start: float = 0.0,
+):
+    """The plan's files; ``prefetch``: a URL prefetched first; ``found``: a file name
+    prefetched first, with the URL its search finds; the plan starts ``head_start``
+    seconds after those."""
+
+    async def search(url: str) -> str:
+        return url
+
     async with httpx.AsyncClient() as http:
         artifacts = Artifacts(Client.wrapping(http), cache_dir)
         try:
             if prefetch:
-                artifacts.prefetch(prefetch, filename)
+                artifacts.prefetch(prefetch)
+            if found:
+                artifacts.prefetch_found(found[0], search(found[1]))
+            await asyncio.sleep(head_start)
             artifacts.start(plan)
             files = await artifacts.wait_all()
             # a prefetch no planned file waited for may still be under way: its bytes count
@@ -80,14 +96,47 @@ def test_a_file_prefetched_from_another_url_is_waited_for_by_name(
     wheel = fake_index.publish(name, "1.0")
     url = fake_index.file_url(wheel.name)
     plan = planned(url + "?from=report", hashlib.sha256(wheel.read_bytes()).hexdigest(), name)
-    fake_index.delay = 0.1  # both requests under way at once: the prefetch cannot end first
+    fake_index.delay = 0.2  # the prefetch is still under way when the plan starts
+    found = (wheel.name, url) if named else None
     files, downloaded = asyncio.run(
-        fetch_all(plan, tmp_path, prefetch=url, filename=wheel.name if named else None)
+        fetch_all(plan, tmp_path, prefetch=None if named else url, found=found, head_start=0.05)
     )
     assert files[name] is not None
     # Named, the plan waits for the prefetch and takes its verified copy; not named, it
     # cannot know that other URL is its file and downloads it a second time.
     assert downloaded == wheel.stat().st_size * (1 if named else 2)
+
+
+def test_a_plan_does_not_wait_for_a_search_under_way_and_the_file_comes_once(
+    fake_index, unique_name, tmp_path
+):
+    """The plan names the file while its prefetch still looks for the URL: the plan's
+    fetch downloads it at once, and the prefetch then downloads nothing."""
+    name = unique_name("searching")
+    wheel = fake_index.publish(name, "1.0")
+    url = fake_index.file_url(wheel.name)
+    plan = planned(url + "?from=report", hashlib.sha256(wheel.read_bytes()).hexdigest(), name)
+
+    async def go():
+        async def search() -> str:
+            await asyncio.sleep(1.0)
+            return url
+
+        async with httpx.AsyncClient() as http:
+            artifacts = Artifacts(Client.wrapping(http), tmp_path)
+            try:
+                artifacts.prefetch_found(wheel.name, search())
+                artifacts.start(plan)
+                files = await artifacts.wait_all()
+                still_searching = not artifacts._prefetches[wheel.name].done()
+                await artifacts._prefetches[wheel.name]
+                return files, still_searching, artifacts.downloaded_bytes
+            finally:
+                artifacts.cleanup()
+
+    files, still_searching, downloaded = asyncio.run(go())
+    assert files[name] is not None and still_searching  # the plan did not wait for it
+    assert downloaded == wheel.stat().st_size  # and, the URL found, nothing more came
 
 
 def test_prefetch_of_a_known_url_downloads_nothing(fake_index, unique_name, tmp_path):
