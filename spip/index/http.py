@@ -7,6 +7,7 @@ import contextlib
 import errno
 import importlib
 import os
+import sys
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -136,6 +137,12 @@ def _httpx_client(net: NetSettings, environ: Mapping[str, str]) -> httpx.AsyncCl
     import ssl
 
     import httpx
+
+    # httpcore imports trio wherever it is installed, to lock its pools under trio's event
+    # loop too (~55-100 ms of CPU here, in every run that makes a client); spip's loop is
+    # asyncio's, and nothing else runs in its process: a None in sys.modules makes that
+    # import fail, as if trio were absent.
+    sys.modules.setdefault("trio", None)  # type: ignore[arg-type]
 
     try:
         verify = _verified_context(net, environ)

@@ -111,3 +111,22 @@ def test_requests_beyond_the_connections_wait_in_spips_client_not_in_httpcores_p
     assert asyncio.run(go()) == [200] * (3 * MAX_CONNECTIONS)
     assert max(seen) == MAX_CONNECTIONS  # not 3 * MAX_CONNECTIONS: the rest wait in spip
     assert fake_index.peak_in_flight == MAX_CONNECTIONS
+
+
+def test_a_made_client_does_not_import_trio_where_it_is_installed(tmp_path):
+    """httpcore imports trio whenever it can (~55-100 ms); spip's event loop is asyncio's."""
+    marker = tmp_path / "imported"
+    (tmp_path / "trio").mkdir()
+    (tmp_path / "trio" / "__init__.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
+    script = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import trio; import importlib; "
+        "del sys.modules['trio']; import os; os.remove(sys.argv[2]); "
+        "from spip.index.http import make_client; from spip.index.netconf import NetSettings; "
+        "make_client(NetSettings(), {}).httpx_client(); import httpcore; print(httpcore.__name__)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path), str(marker)],
+        capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    assert done.stdout.strip() == "httpcore"
+    assert not marker.exists()  # the stand-in trio, importable, was not imported
