@@ -5,9 +5,11 @@ Each wheel's ``METADATA`` comes from spip's copy of the very file phase 2 instal
 (what is judged is what lands, not a separate ``.metadata`` file), as pip and uv
 find it: in the wheel's one top-level ``*.dist-info`` folder. The copy is being
 fetched already (the head starts follow the planning run), so this waits for no
-request of its own. A plan entry whose file spip could not fetch or read keeps the
-name and version only: the fetch step, or the content checks, say why it is not
-installed.
+request of its own. A wheel whose METADATA cannot be found that way is unfit to
+install: the checks would see nothing of what it declares (pip and uv refuse such a
+wheel too, tried with uv 0.13; spip does not count on it). A plan entry whose file
+spip could not fetch keeps its name and version only: the fetch step says why it is
+not installed.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from spip.core.logs import log
 from spip.index.artifacts import Artifacts, IntegrityError, UnfitFile
 from spip.plan.metadata import metadata_json
 from spip.plan.report import CoreMetadata, PlannedDist
+from spip.ui.sanitize import neutralise
 
 
 async def with_wheel_metadata(
@@ -39,16 +42,21 @@ async def _read(dist: PlannedDist, artifacts: Artifacts) -> PlannedDist:
         path = await artifacts.local_file(dist)
     except (IntegrityError, UnfitFile):
         return dist  # the file is never installed: the next steps say why
-    text = await wheel_metadata(path) if path is not None else None
+    if path is None:
+        return dist
+    text = await wheel_metadata(path)
     if text is None:
+        why = "it has no single .dist-info folder with a METADATA file spip can read"
+        artifacts.refuse(dist, f"{neutralise(dist.filename)} cannot be checked: {why}")
         return dist
     fields = {**metadata_json(text), "name": dist.metadata.name, "version": dist.version}
     return msgspec.structs.replace(dist, metadata=CoreMetadata(**fields))
 
 
 async def wheel_metadata(path: Path) -> str | None:
-    """The METADATA file of a local wheel; None when it has no single ``.dist-info``
-    folder with one, or cannot be read."""
+    """The METADATA file of a local wheel, as pip finds it: in its one top-level
+    ``*.dist-info`` folder; None when there is no such single folder with one, or it
+    cannot be read."""
     from spip.index.wheelzip import ArchiveError, open_wheel
 
     try:

@@ -136,6 +136,20 @@ def test_checks_read_the_metadata_of_the_very_wheel_uv_installs(
     assert underscore_name(name) in installed(venv)
 
 
+def test_a_wheel_whose_metadata_is_not_where_pip_reads_it_is_never_installed(
+    run_spip, uv_env, venv, fake_index, unique_name
+):
+    """A second ``.dist-info`` folder: the checks cannot know which METADATA is the
+    wheel's, so spip stops before uv runs."""
+    name = unique_name("uvtwo")
+    files = {f"{underscore_name(name)}/__init__.py": "", "other-1.0.dist-info/RECORD": ""}
+    fake_index.publish(name, "1.0", files=files)
+    result = spip_uv(run_spip, uv_env, "install", name)
+    assert result.returncode == UNSAFE, result.stderr
+    assert "cannot be checked: it has no single .dist-info folder" in result.stderr
+    assert underscore_name(name) not in installed(venv)
+
+
 def _phase2(
     venv, folder: Path, name: str, sha256: str, env: dict, cwd: Path, *args: str, cache: Path
 ) -> int:
