@@ -3,8 +3,8 @@
 - The plan: ``pipx install`` plans as into a fresh venv of pipx's Python, ``pipx inject``
   inside the tool's venv, with the main specs and every ``--preinstall`` spec at once.
   pipx's pip backend is planned by pip (spip's pip installer, ``--ignore-installed`` for
-  a fresh venv), its uv backend by uv (spip's uv installer, in a throwaway ``uv venv``
-  for a fresh one), the very uv pipx would pick (its bundled one before PATH's).
+  a fresh venv), its uv backend by uv (spip's uv installer, into an empty ``--target``
+  folder for a fresh one), the very uv pipx would pick (its bundled one before PATH's).
 - The install: pipx itself, told to take exactly the pins of the plan from spip's folder
   of verified files and nothing else: ``--skip-maintenance`` with
   ``PIPX_DISABLE_SHARED_LIBS_AUTO_UPGRADE=1`` (no shared-library upgrade from an index),
@@ -39,11 +39,10 @@ from spip.installer.pip_args import parse as parse_pip_args
 from spip.installer.pip_process import install_call, start_server, venv_python
 from spip.installer.tools import interpreter_of
 from spip.installer.uv import (
-    UvError,
     UvInstaller,
     file_sources,
+    fresh_target,
     hashed_pins,
-    scratch_venv,
     scrubbed_environ,
 )
 from spip.installer.uv_args import parse as parse_uv_args
@@ -380,14 +379,15 @@ class PipxInstaller(tool_envs.PlannedByAnother):
         existing = self.venv if args.command in ("inject", "upgrade") else None
         uv = pipx.bundled_uv() or shutil.which("uv", path=tool_envs.path_without_shims())
         self.backend = _backend(args, pipx, self.venv if args.command in _IN_VENV else None, uv)
-        self.python = self._plan_python(existing, uv)
+        self.python = str(venv_python(existing)) if existing else self._base_python()
         upgrade = ["--upgrade"] if args.command == "upgrade" else []
         plan_args = [*upgrade, *args.pip_args, *self._index(), *args.preinstall, *args.specs]
         self.planner: Installer
         if self.backend == "uv":
             if uv is None:
                 raise PipxError("pipx's uv backend was asked for, but no uv was found")
-            parsed = parse_uv_args(plan_args)
+            fresh = fresh_target(Path(self._tmp.name)) if existing is None else []
+            parsed = parse_uv_args([*fresh, *plan_args])
             self.planner = UvInstaller(uv, parsed, self.python, cache_dir)
         else:
             fresh = ["--ignore-installed"] if existing is None else []
@@ -401,19 +401,6 @@ class PipxInstaller(tool_envs.PlannedByAnother):
 
     def _index(self) -> list[str]:
         return ["--index-url", self.args.index_url] if self.args.index_url else []
-
-    def _plan_python(self, existing: Path | None, uv: str | None) -> str:
-        """The interpreter the plan is for: the venv's own, or (a fresh venv) pipx's Python,
-        in a throwaway ``uv venv`` for the uv backend."""
-        if existing is not None:
-            return str(venv_python(existing))
-        base = self._base_python()
-        if self.backend != "uv" or uv is None:
-            return base
-        try:
-            return scratch_venv(uv, base, Path(self._tmp.name))
-        except UvError as exc:
-            raise PipxError(str(exc)) from None
 
     def _base_python(self) -> str:
         asked = self.args.value("--python") or os.environ.get("PIPX_DEFAULT_PYTHON")

@@ -1,8 +1,8 @@
 """``uv tool install|run`` (and ``uvx``) behind the installer seam.
 
-- The plan: spip's uv installer (:class:`spip.installer.uv.UvInstaller`) in a throwaway
-  ``uv venv`` of the tool's Python, with the package and every ``--with`` spec at once,
-  wheels only;
+- The plan: spip's uv installer (:class:`spip.installer.uv.UvInstaller`) for the
+  tool's Python, into an empty ``--target`` folder (a new environment), with the
+  package and every ``--with`` spec at once, wheels only;
 - the install: ``uv tool install --no-config --offline --no-cache --no-index
   --find-links DIR --python PY`` of the typed specs pinned to the plan, the plan's pins
   as constraints, the variables that add sources scrubbed. DIR holds only the plan's
@@ -30,7 +30,7 @@ from spip.core.atomic import atomic_write
 from spip.core.logs import log
 from spip.installer import tool_envs
 from spip.installer.pip_process import install_call
-from spip.installer.uv import UvInstaller, find_python, scratch_venv, scrubbed_environ
+from spip.installer.uv import UvInstaller, find_python, fresh_target, scrubbed_environ
 from spip.installer.uv_args import parse as parse_uv_args
 from spip.installer.uv_tool_args import UvToolArgs, UvToolError
 
@@ -67,9 +67,8 @@ class UvToolInstaller(tool_envs.PlannedByAnother):
         asking = None if home is not None else self._spawn(["tool", "dir"])
         request = args.options.last("-p") or os.environ.get("UV_PYTHON", "").strip() or None
         is_path = request is not None and (os.sep in request or "/" in request)
-        self.base = request if request and is_path else find_python(uv, request, system=True)
-        self.python = scratch_venv(uv, self.base, Path(self._tmp.name))
-        plan_args = [*args.plan_tokens(), *args.specs]
+        self.python = request if request and is_path else find_python(uv, request, system=True)
+        plan_args = [*fresh_target(Path(self._tmp.name)), *args.plan_tokens(), *args.specs]
         self.planner = UvInstaller(uv, parse_uv_args(plan_args), self.python, cache_dir)
         if home is not None:
             tools = home / "tools"
@@ -110,7 +109,7 @@ class UvToolInstaller(tool_envs.PlannedByAnother):
         constraints = Path(self._tmp.name) / "constraints.txt"
         constraints.write_text("".join(f"{d.name}=={d.version}\n" for d in plan), "utf-8")
         command = [self.uv, "tool", "install", "--no-config", "--offline", "--no-cache"]
-        command += ["--no-index", "--find-links", str(folder), "--python", self.base]
+        command += ["--no-index", "--find-links", str(folder), "--python", self.python]
         command += ["-c", str(constraints), *self.args.install_tokens()]
         if self.home is not None and self.args.refresh:
             command.append("--reinstall")
