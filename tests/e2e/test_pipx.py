@@ -71,6 +71,26 @@ def test_clean_install_and_findings_document(
     assert record["main_package"]["pip_args"] == []
 
 
+@pytest.mark.parametrize("backend", ["uv", "pip"])
+def test_a_new_venvs_plan_counts_nothing_its_python_has_installed(
+    run_spip, pipx_env, venv, fake_index, unique_name, tmp_path, backend
+):
+    """pipx's Python here has the tool's dependency installed; the tool's new venv will
+    not, so the plan (checked, then installed) holds it too."""
+    tool, dep = publish_tool(fake_index, unique_name)
+    venv.pip("install", "--index-url", fake_index.simple_url, dep)
+    report = tmp_path / "f.json"
+    result = run_spip(
+        *("pipx", "install", "--backend", backend, "--python", venv.python, tool),
+        *("--findings-json", report),
+        env=pipx_env,
+    )
+    assert result.returncode == 0, result.stderr
+    plan = {p["name"] for p in json.loads(report.read_text())["plan"]}
+    assert plan == {tool, dep}
+    assert {underscore_name(tool), underscore_name(dep)} <= venv_dists(pipx_env, tool)
+
+
 def test_inject_plans_inside_the_venv(run_spip, pipx_env, fake_index, unique_name, tmp_path):
     tool, dep = publish_tool(fake_index, unique_name)
     assert run_spip("pipx", "install", tool, env=pipx_env).returncode == 0

@@ -84,6 +84,23 @@ def test_clean_install_and_findings_document(run_spip, tool_env, fake_index, uni
     }
 
 
+def test_a_new_tools_plan_counts_nothing_its_python_has_installed(
+    run_spip, tool_env, venv, fake_index, unique_name, tmp_path
+):
+    """The tool's Python here has its dependency installed; the tool's new venv will
+    not, so the plan (checked, then installed) holds it too."""
+    tool, dep = publish_tool(fake_index, unique_name)
+    venv.pip("install", "--index-url", fake_index.simple_url, dep)
+    report = tmp_path / "f.json"
+    result = run_spip(
+        *("uv", "tool", "install", "--python", venv.python, tool, "--findings-json", report),
+        env=tool_env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert {p["name"] for p in json.loads(report.read_text())["plan"]} == {tool, dep}
+    assert {underscore_name(tool), underscore_name(dep)} <= tool_dists(tool_env, tool)
+
+
 def test_dry_run_plans_and_checks_but_installs_nothing(
     run_spip, tool_env, fake_index, unique_name, tmp_path
 ):
