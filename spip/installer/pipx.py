@@ -388,7 +388,7 @@ class PipxInstaller(tool_envs.PlannedByAnother):
                 raise PipxError("pipx's uv backend was asked for, but no uv was found")
             fresh = fresh_target(Path(self._tmp.name)) if existing is None else []
             parsed = parse_uv_args([*fresh, *plan_args])
-            self.planner = UvInstaller(uv, parsed, self.python, cache_dir)
+            self.planner = UvInstaller(uv, parsed, self.python, cache_dir, installs=False)
         else:
             fresh = ["--ignore-installed"] if existing is None else []
             parsed = parse_pip_args([*fresh, *plan_args])

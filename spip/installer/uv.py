@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -61,7 +62,7 @@ if TYPE_CHECKING:
 # a file name only (the index names it: nothing with a path or a URL is followed).
 _SELECTING = re.compile(r"DEBUG Selecting: \S+ \[[^\]]*\] \(([^\s()/\\:]+)\)$")
 _DEBUG = ("DEBUG ", "TRACE ")
-_INTERPRETER_READ = ("Using Python ", "Using CPython ", "DEBUG Solving with")
+_INTERPRETER_READ = ("Using Python ", "Using CPython ")
 MIN_UV = (0, 13)  # the first uv whose dry-run JSON spip was tried with
 KNOWN_SCHEMAS = ("preview",)  # uv's dry-run JSON schema versions spip reads
 READY_WAIT = 10.0  # seconds phase 2 waits for ready_install_cache at most
@@ -286,31 +287,22 @@ class UvResolution:
             ]
         )
         self._stderr: list[str] = []
-        self._compile: subprocess.Popen[str] | None = None
-        self._compile_options = [*build, *held]
+        self._compile = installer.compile_requested([*build, *held])
         assert self._dry.stderr is not None
         self._reader = threading.Thread(target=self._follow, args=(self._dry.stderr,), daemon=True)
         self._reader.start()
 
     def _follow(self, stream: IO[str]) -> None:
-        """The dry-run's log, line by line: the files it selects go to :attr:`lines`.
-
-        The compile beside it starts once the log says uv has read the target interpreter
-        (``Using Python``), or at the log's end after a dry-run that planned: uv keeps what
-        it read by the interpreter's path, so the compile does not ask a new venv's
-        interpreter a second time at once (~40 ms of a CPU when both start together)."""
+        """The dry-run's log, line by line: the files it selects go to :attr:`lines`."""
         try:
             for line in stream:
-                if self._compile is None and line.startswith(_INTERPRETER_READ):
-                    self._compile = self._installer.compile_requested(self._compile_options)
+                if line.startswith(_INTERPRETER_READ):
+                    self._installer.ready_install_cache()
                 if (selected := _SELECTING.match(line)) is not None:
                     self.lines.put(selected[1])
                 if self._verbose or not line.startswith(_DEBUG):
                     self._stderr.append(line)
         finally:
-            # Not for a dry-run that failed or was stopped (Ctrl-C): its plan is not read.
-            if self._compile is None and self._dry.wait() == 0:
-                self._compile = self._installer.compile_requested(self._compile_options)
             self.lines.put(None)
 
     def _communicate(self) -> tuple[str, str]:
@@ -339,7 +331,6 @@ class UvResolution:
             self._installer.removals = planned_removals(stdout) if self._installer.sync else []
             if not pins:
                 return Resolution(0, json.dumps({"version": "1", "install": []}), "", stderr)
-            self._installer.ready_install_cache()
             files = self._installer.locate(pins, self._allowed, self._compile)
         except UvError as exc:
             return Resolution(1, None, stdout, stderr, error=str(exc))
@@ -354,12 +345,19 @@ class UvInstaller:
     name = "uv"
 
     def __init__(
-        self, uv: str, args: PipInstallArgs, python: str, cache_dir: Path, sync: bool = False
+        self,
+        uv: str,
+        args: PipInstallArgs,
+        python: str,
+        cache_dir: Path,
+        sync: bool = False,
+        installs: bool = True,
     ) -> None:
         """``sync``: ``uv pip sync`` (its files as ``-r`` in ``args``): the plan installs and
-        removes, and the environment ends up with exactly the files' pins."""
+        removes, and the environment ends up with exactly the files' pins. ``installs``:
+        False for a planner only (pipx and ``uv tool`` install with their own commands)."""
         self.uv, self.args, self.python, self.cache_dir = uv, args, python, cache_dir
-        self.sync = sync
+        self.sync, self.installs = sync, installs
         self.removals: list[str] = []  # sync: what the plan uninstalls
         self.requested: list[str] = []
         self._procs: list[subprocess.Popen[str]] = []
@@ -455,6 +453,16 @@ class UvInstaller:
         self.probe_early()
         return resolution
 
+    @functools.cached_property
+    def compile_python(self) -> str:
+        """The interpreter the compiles resolve for: the target's real file (a venv's
+        base interpreter). A compile reads only its version, markers and wheel tags,
+        which a venv shares with its base; and uv keeps what it read of an interpreter by
+        its path, so for a new venv's path each compile would read it again (~50 ms),
+        while the real file's stays known from one run to the next, and the compile
+        starts beside the dry-run."""
+        return str(Path(self.python).resolve())
+
     def compile_requested(self, build: Sequence[str]) -> subprocess.Popen[str] | None:
         """``uv pip compile`` of the user's own requirements, for their files and hashes."""
         sources = self.args.values("-r")
@@ -467,7 +475,8 @@ class UvInstaller:
         return self.spawn(
             [
                 *("pip", "compile", "--format", "pylock.toml", "--no-header", "--quiet"),
-                *("--python", self.python, *build, *compile_options(self.args), *sources),
+                *("--python", self.compile_python, *build, *compile_options(self.args)),
+                *sources,
             ]
         )
 
@@ -509,7 +518,7 @@ class UvInstaller:
         compile_ = self.spawn(
             [
                 *("pip", "compile", "--no-deps", "--format", "pylock.toml", "--no-header"),
-                *("--quiet", "--python", self.python, *build, *index_options(self.args)),
+                *("--quiet", "--python", self.compile_python, *build, *index_options(self.args)),
                 str(pins_in),
             ]
         )
@@ -606,10 +615,12 @@ class UvInstaller:
 
     def ready_install_cache(self) -> None:
         """Have uv read the target interpreter into the cache phase 2 uses, now, while the
-        checks run: uv keys what it knows of an interpreter by its path, so for a new venv
-        phase 2 would ask the interpreter again (~50 ms here, as long as the rest of a
-        warm phase 2). The answer is the interpreter's own; no file comes from it."""
-        if self.dry_run or self._ready is not None:
+        dry-run and the checks run: uv keys what it knows of an interpreter by its path, so
+        for a new venv phase 2 would ask the interpreter again (~50 ms here, as long as the
+        rest of a warm phase 2). Called once the dry-run has read the interpreter itself
+        (its log says so): both at once slowed the dry-run down on two cores. The answer
+        is the interpreter's own; no file comes from it."""
+        if self.dry_run or not self.installs or self._ready is not None:
             return
         command = [self.uv, "--no-config", "--cache-dir", str(install_cache(self.cache_dir))]
         command += ["python", "find", "--no-python-downloads", self.python]

@@ -69,7 +69,9 @@ class UvToolInstaller(tool_envs.PlannedByAnother):
         is_path = request is not None and (os.sep in request or "/" in request)
         self.python = request if request and is_path else find_python(uv, request, system=True)
         plan_args = [*fresh_target(Path(self._tmp.name)), *args.plan_tokens(), *args.specs]
-        self.planner = UvInstaller(uv, parse_uv_args(plan_args), self.python, cache_dir)
+        self.planner = UvInstaller(
+            uv, parse_uv_args(plan_args), self.python, cache_dir, installs=False
+        )
         if home is not None:
             tools = home / "tools"
         else:

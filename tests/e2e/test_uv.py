@@ -404,7 +404,7 @@ print(json.dumps(out))
     assert "no-such-project-here" in missing["stderr"] and "DEBUG" not in missing["stderr"]
 
 
-def test_phase_2s_cache_learns_the_interpreter_and_the_compile_waits_for_the_dry_run_to_read_it(
+def test_phase_2s_cache_learns_the_interpreter_once_the_dry_run_has_read_it(
     venv, uv_env, fake_index, unique_name, tmp_path
 ):
     name = unique_name("ready")
@@ -415,8 +415,11 @@ from spip.installer.uv import UvInstaller, install_cache
 from spip.installer.uv_args import parse
 cache = pathlib.Path({str(tmp_path / "spip-cache")!r})
 out = {{}}
-for case, args in (("install", [{name!r}]), ("dry-run", ["--dry-run", {name!r}])):
+cases = (("install", [{name!r}], True), ("dry-run", ["--dry-run", {name!r}], True),
+         ("planner", [{name!r}], False))
+for case, args, installs in cases:
     installer = UvInstaller.start({UV!r}, parse(args), cache / case)
+    installer.installs = installs
     installer.typed_names(pathlib.Path("."))
     res = installer.resolve().wait()
     ready = installer._ready
@@ -436,12 +439,12 @@ print(json.dumps(out))
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
     )
     out = json.loads(done.stdout)
-    install, dry = out["install"], out["dry-run"]
+    install, dry, planner = out["install"], out["dry-run"], out["planner"]
     assert install["status"] == 0 and install["ready"] and install["entries"] >= 1
     assert json.loads(install["report"])["install"][0]["download_info"]["archive_info"]
-    assert dry["status"] == 0 and not dry["ready"] and dry["entries"] == 0
-    # The line the compile waits for comes before uv resolves anything (else it would
-    # start at the log's end: later, still correct).
+    for other in (dry, planner):  # no phase 2 of uv's own: nothing to get ready
+        assert other["status"] == 0 and not other["ready"] and other["entries"] == 0
+    # The line phase 2's cache waits for comes before uv resolves anything.
     log = subprocess.run(
         [UV, "pip", "install", "--dry-run", "-v", "--python", str(venv.python), name],
         env=env,
