@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 
 from spip.installer.tools import find_tool
-from tests.e2e.tool_packages import TOOLS_PATH, dists, publish_tool, tool_environ
+from tests.e2e.tool_packages import (
+    TOOLS_PATH,
+    dists,
+    planned_names,
+    publish_tool,
+    tool_environ,
+    tool_whose_dependency_is_in,
+)
 from tests.fakeindex import build_wheel, underscore_name
 
 REFUSED, UNSAFE = 10, 11
@@ -77,8 +84,7 @@ def test_a_new_venvs_plan_counts_nothing_its_python_has_installed(
 ):
     """pipx's Python here has the tool's dependency installed; the tool's new venv will
     not, so the plan (checked, then installed) holds it too."""
-    tool, dep = publish_tool(fake_index, unique_name)
-    venv.pip("install", "--index-url", fake_index.simple_url, dep)
+    tool, dep = tool_whose_dependency_is_in(venv, fake_index, unique_name)
     report = tmp_path / "f.json"
     result = run_spip(
         *("pipx", "install", "--backend", backend, "--python", venv.python, tool),
@@ -86,8 +92,7 @@ def test_a_new_venvs_plan_counts_nothing_its_python_has_installed(
         env=pipx_env,
     )
     assert result.returncode == 0, result.stderr
-    plan = {p["name"] for p in json.loads(report.read_text())["plan"]}
-    assert plan == {tool, dep}
+    assert planned_names(report) == {tool, dep}
     assert {underscore_name(tool), underscore_name(dep)} <= venv_dists(pipx_env, tool)
 
 

@@ -12,7 +12,14 @@ import pytest
 
 from spip.core.toml import loads as toml_loads
 from spip.installer.tools import find_tool
-from tests.e2e.tool_packages import TOOLS_PATH, dists, publish_tool, tool_environ
+from tests.e2e.tool_packages import (
+    TOOLS_PATH,
+    dists,
+    planned_names,
+    publish_tool,
+    tool_environ,
+    tool_whose_dependency_is_in,
+)
 from tests.fakeindex import build_wheel, underscore_name
 
 REFUSED = 10
@@ -89,15 +96,14 @@ def test_a_new_tools_plan_counts_nothing_its_python_has_installed(
 ):
     """The tool's Python here has its dependency installed; the tool's new venv will
     not, so the plan (checked, then installed) holds it too."""
-    tool, dep = publish_tool(fake_index, unique_name)
-    venv.pip("install", "--index-url", fake_index.simple_url, dep)
+    tool, dep = tool_whose_dependency_is_in(venv, fake_index, unique_name)
     report = tmp_path / "f.json"
     result = run_spip(
         *("uv", "tool", "install", "--python", venv.python, tool, "--findings-json", report),
         env=tool_env,
     )
     assert result.returncode == 0, result.stderr
-    assert {p["name"] for p in json.loads(report.read_text())["plan"]} == {tool, dep}
+    assert planned_names(report) == {tool, dep}
     assert {underscore_name(tool), underscore_name(dep)} <= tool_dists(tool_env, tool)
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -53,3 +54,15 @@ def publish_tool(
         **options,
     )
     return tool, dep
+
+
+def tool_whose_dependency_is_in(venv, fake_index: FakeIndex, unique_name) -> tuple[str, str]:
+    """A tool (``publish_tool``) whose dependency ``venv``'s Python has installed already."""
+    tool, dep = publish_tool(fake_index, unique_name)
+    venv.pip("install", "--index-url", fake_index.simple_url, dep)
+    return tool, dep
+
+
+def planned_names(report: Path) -> set[str]:
+    """The names of the plan in a findings document."""
+    return {p["name"] for p in json.loads(report.read_text())["plan"]}
